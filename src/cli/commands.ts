@@ -1,0 +1,10 @@
+/**
+ * Every `nas` command, one module each. A command module exports a yargs CommandModule whose handler
+ * parses its arguments and calls one function outside cli/.
+ */
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyCommand = CommandModule<any, any>;
+
+export const COMMANDS: AnyCommand[] = [];

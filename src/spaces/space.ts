@@ -1,0 +1,68 @@
+/**
+ * The SearchSpace interface every space implements: architecture spaces (nasnet-cell,
+ * nas-bench-201, large-scale), hyperparameter spaces and joint spaces. Strategies only see this
+ * interface, so any strategy runs over any space.
+ */
+import type { Rng } from '../core/rng.ts';
+
+/** One dimension of a space's fixed-length numeric encoding (for surrogate models: GP, TPE, KDE). */
+export type EncodingDim =
+  | {
+      /** A real value; `encode` gives it normalised to [0, 1] (in log space when `log`). */
+      kind: 'float';
+      name: string;
+      low: number;
+      high: number;
+      log?: boolean;
+    }
+  | {
+      /** An integer; `encode` gives it normalised to [0, 1] (in log space when `log`). */
+      kind: 'int';
+      name: string;
+      low: number;
+      high: number;
+      log?: boolean;
+    }
+  | {
+      /** One of `choices.length` unordered choices; `encode` gives the index 0..choices.length-1. */
+      kind: 'categorical';
+      name: string;
+      choices: readonly string[];
+    };
+
+/**
+ * A search space over values of type C (a genome, a hyperparameter assignment, or a pair).
+ * All randomness comes from the rng passed in; implementations hold none of their own.
+ */
+export interface SearchSpace<C> {
+  /** Short name, e.g. `nasnet-cell`. */
+  readonly name: string;
+  /** Which implementation this is: `nasnet-cell`, `nas-bench-201`, `hparams`, `joint`, ... */
+  readonly type: string;
+  /** A uniformly random member of the space. */
+  sample(rng: Rng): C;
+  /** A new member that differs from `value` by one mutation (may be the identity mutation). */
+  mutate(value: C, rng: Rng): C;
+  /**
+   * Checks an untyped value (parsed JSON) and returns it typed. Throws a ValidationError that names the
+   * field and what is accepted.
+   */
+  validate(value: unknown): C;
+  /** Canonical hash: equal for any two values that build the same network / configuration. */
+  hash(value: C): string;
+  /** The dimensions of `encode`'s vector. */
+  dims(): readonly EncodingDim[];
+  /**
+   * A fixed-length vector, one number per `dims()` entry: floats and ints normalised to [0, 1],
+   * categoricals as their index. Dimensions that are inactive (conditional parameters) are NaN.
+   */
+  encode(value: C): number[];
+  /** The inverse of `encode` (rounding ints and categoricals); any vector of the right length decodes. */
+  decode(vector: readonly number[]): C;
+  /** Human-readable JSON form (what `nas genome random` prints). */
+  toJSON(value: C): unknown;
+  /** Number of distinct members, or Infinity for continuous spaces. */
+  size(): number;
+  /** A readable multi-line summary (what `nas space show` prints). */
+  describe(): string;
+}
