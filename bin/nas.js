@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process */
 // Entry point of the `nas` command: runs the TypeScript sources through tsx's loader.
 import { register } from 'tsx/esm/api';
 
