@@ -1,0 +1,5 @@
+/**
+ * Imports every strategy module so that each registers itself in registry.ts.
+ * Import this file (not the registry alone) where strategies are built by name.
+ */
+export {};
