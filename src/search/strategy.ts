@@ -43,4 +43,6 @@ export interface Strategy<C> {
   tell(id: number, outcome: Outcome): void;
   saveState(): unknown;
   loadState(state: unknown): void;
+  /** Optional: the individuals the strategy currently keeps (evolution's population), oldest first. */
+  population?(): ReadonlyArray<{ id: number; score: number }>;
 }
