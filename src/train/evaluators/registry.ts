@@ -1,0 +1,39 @@
+/**
+ * Evaluators by scheme: `table:<csv>`, `train`, `branin`, ... A spec is `scheme` or `scheme:argument`;
+ * each evaluator module registers a factory for its scheme. Factories may be async so that heavy
+ * modules (tfjs) load only when their scheme is used.
+ */
+import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
+import { ValidationError } from '../../core/errors.ts';
+
+/** Builds an evaluator from the spec's argument (the text after `scheme:`, or '' when none). */
+export type EvaluatorFactory = (argument: string, options: EvaluatorOptions) => Evaluator | Promise<Evaluator>;
+
+const FACTORIES = new Map<string, EvaluatorFactory>();
+
+/** Adds an evaluator under `scheme`; a second registration of one scheme is a programming error. */
+export function registerEvaluator(scheme: string, factory: EvaluatorFactory): void {
+  if (FACTORIES.has(scheme)) throw new Error(`evaluator '${scheme}' is registered twice`);
+  FACTORIES.set(scheme, factory);
+}
+
+/** Schemes of every registered evaluator. */
+export function evaluatorSchemes(): string[] {
+  return [...FACTORIES.keys()].sort();
+}
+
+/** Splits `table:../x.csv` into `['table', '../x.csv']` and `train` into `['train', '']`. */
+export function parseEvaluatorSpec(spec: string): [string, string] {
+  const colon = spec.indexOf(':');
+  return colon < 0 ? [spec, ''] : [spec.slice(0, colon), spec.slice(colon + 1)];
+}
+
+/** Builds the evaluator a spec names; an unknown scheme fails with the list of known ones. */
+export async function createEvaluator(spec: string, options: EvaluatorOptions): Promise<Evaluator> {
+  const [scheme, argument] = parseEvaluatorSpec(spec);
+  const factory = FACTORIES.get(scheme);
+  if (!factory) {
+    throw new ValidationError(`unknown evaluator '${spec}'`, { field: 'evaluator' }, evaluatorSchemes().map((s) => (s === 'table' ? 'table:<csv>' : s)).join(', '));
+  }
+  return factory(argument, options);
+}

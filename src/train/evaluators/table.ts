@@ -1,0 +1,119 @@
+/**
+ * The tabular evaluator `table:<csv>`: looks a child up in a benchmark table such as NAS-Bench-201's
+ * (`../shared/benchmarks/nas-bench-201/cifar10.csv`) instead of training it. The table has one row per
+ * architecture, an `arch` column with the benchmark's architecture string, and numeric metric columns.
+ * `metric` (default `valid_12`) is the search signal; `report` (default `test_200`) is recorded and
+ * never used to choose. No tfjs here: a lookup takes microseconds, so strategies are testable in
+ * milliseconds and comparable with published simulations.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
+import { FileFormatError, NasError, ValidationError } from '../../core/errors.ts';
+import type { EvalRequest, EvalResult } from '../../core/trial.ts';
+import { nb201ToArch, validateNb201Genome } from '../../genome/nb201.ts';
+
+/** A benchmark table in memory: the column names and one row of numbers per architecture string. */
+export interface BenchmarkTable {
+  file: string;
+  columns: readonly string[];
+  rows: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Options of the table evaluator. */
+export interface TableEvaluatorOptions {
+  /** The CSV file. */
+  file: string;
+  /** Column used as the score (higher is better). Default `valid_12`. */
+  metric?: string;
+  /** Column recorded as the report, never used to choose. Default `test_200`; `none` records nothing. */
+  report?: string;
+}
+
+const KEY_COLUMN = 'arch';
+const CACHE = new Map<string, BenchmarkTable>();
+
+/** Reads (once per process) a benchmark CSV keyed by its `arch` column. */
+export function loadBenchmarkTable(file: string): BenchmarkTable {
+  const cached = CACHE.get(file);
+  if (cached) return cached;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new NasError(`cannot read the benchmark table ${file}: ${(err as Error).message}`);
+  }
+  const lines = text.split(/\r?\n/);
+  const header = lines[0].split(',');
+  const keyAt = header.indexOf(KEY_COLUMN);
+  if (keyAt < 0) throw new FileFormatError(file, `no '${KEY_COLUMN}' column in the header (${header.join(', ')})`, 1);
+  const rows = new Map<string, number[]>();
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    const cells = lines[i].split(',');
+    if (cells.length !== header.length) {
+      throw new FileFormatError(file, `${cells.length} fields where the header has ${header.length}`, i + 1);
+    }
+    rows.set(cells[keyAt], cells.map((c, j) => (j === keyAt ? Number.NaN : Number(c))));
+  }
+  const table: BenchmarkTable = { file, columns: header, rows };
+  CACHE.set(file, table);
+  return table;
+}
+
+function columnIndex(table: BenchmarkTable, name: string, option: string): number {
+  const at = table.columns.indexOf(name);
+  if (at < 0 || name === KEY_COLUMN) {
+    const numeric = table.columns.filter((c) => c !== KEY_COLUMN);
+    throw new ValidationError(`column '${name}' is not in ${table.file}`, { field: option }, numeric.join(', '));
+  }
+  return at;
+}
+
+/** The table key of a configuration: its NAS-Bench-201 architecture string. */
+function archOf(config: unknown): string {
+  return nb201ToArch(validateNb201Genome(config));
+}
+
+export class TableEvaluator implements Evaluator {
+  readonly table: BenchmarkTable;
+  private readonly metricAt: number;
+  private readonly reportAt: number | undefined;
+
+  constructor(options: TableEvaluatorOptions) {
+    this.table = loadBenchmarkTable(options.file);
+    this.metricAt = columnIndex(this.table, options.metric ?? 'valid_12', 'metric');
+    const report = options.report ?? 'test_200';
+    this.reportAt = report === 'none' ? undefined : columnIndex(this.table, report, 'report');
+  }
+
+  /** Looks one configuration up synchronously (what `evaluate` does, without the promise). */
+  lookup(request: EvalRequest): EvalResult {
+    let arch: string;
+    try {
+      arch = archOf(request.config);
+    } catch (err) {
+      return { trialId: request.trialId, status: 'failed', failure: 'invalid', error: (err as Error).message, seconds: 0 };
+    }
+    const row = this.table.rows.get(arch);
+    if (!row) {
+      return { trialId: request.trialId, status: 'failed', failure: 'invalid', error: `${arch} is not in ${this.table.file}`, seconds: 0 };
+    }
+    const score = row[this.metricAt];
+    if (!Number.isFinite(score)) {
+      return { trialId: request.trialId, status: 'failed', failure: 'nan', error: `no finite value for ${arch}`, seconds: 0 };
+    }
+    const report = this.reportAt === undefined ? undefined : row[this.reportAt];
+    return { trialId: request.trialId, status: 'ok', score, ...(report !== undefined ? { report } : {}), seconds: 0 };
+  }
+
+  async evaluate(request: EvalRequest): Promise<EvalResult> {
+    return this.lookup(request);
+  }
+}
+
+/** Builds a table evaluator from the part of the spec after `table:`, resolved from `baseDir`. */
+export function createTableEvaluator(path: string, options: EvaluatorOptions): TableEvaluator {
+  if (!path) throw new ValidationError('the table evaluator needs a file', { field: 'evaluator' }, 'table:<csv file>');
+  return new TableEvaluator({ file: resolve(options.baseDir ?? process.cwd(), path), metric: options.metric, report: options.report });
+}

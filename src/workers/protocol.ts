@@ -1,0 +1,22 @@
+/**
+ * Messages between the process pool and its worker processes (JSON over the IPC channel).
+ */
+import type { EvaluatorOptions } from '../core/evaluator.ts';
+import type { EvalRequest, EvalResult } from '../core/trial.ts';
+
+/** Parent to worker. */
+export type ToWorker =
+  | {
+      type: 'init';
+      /** URL of a module exporting `createEvaluator(spec, options)` (an EvaluatorModule). */
+      module: string;
+      spec: string;
+      options: EvaluatorOptions;
+    }
+  | { type: 'eval'; request: EvalRequest }
+  | { type: 'exit' };
+
+/** Worker to parent. */
+export type FromWorker =
+  | { type: 'init-error'; message: string }
+  | { type: 'result'; result: EvalResult };
