@@ -34,7 +34,7 @@ export async function exists(file: string): Promise<boolean> {
 
 /** Fails unless `dir` is a directory. */
 export async function requireDirectory(dir: string, what: string): Promise<void> {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = (await stat(dir)).isDirectory();
   } catch (err) {
