@@ -1,0 +1,206 @@
+/**
+ * Bayesian optimisation (`bo`): a Gaussian process with a Matern 5/2 ARD kernel on the space's numeric
+ * encoding (categoricals one-hot), hyperparameters fitted by maximising the log marginal likelihood, and
+ * expected improvement maximised by random candidates plus local L-BFGS refinement. The first
+ * `initialPoints` trials are random members of the space.
+ */
+import { UsageError, ValidationError } from '../core/errors.ts';
+import { Rng } from '../core/rng.ts';
+import type { RngState } from '../core/rng.ts';
+import type { SearchSpace } from '../spaces/space.ts';
+import { ModelEncoding } from './gp/encoding.ts';
+import { maximizeEi } from './gp/ei-optimizer.ts';
+import type { EiSearchOptions } from './gp/ei-optimizer.ts';
+import { GaussianProcess } from './gp/gp.ts';
+import type { GpFitOptions } from './gp/gp.ts';
+import { numberOption } from './gp/options.ts';
+import { registerStrategy } from './registry.ts';
+import type { AskResult, Outcome, Strategy } from './strategy.ts';
+
+/** Options of the `bo` strategy (all optional). */
+export interface BoOptions {
+  /** Random trials before the GP is used. Default 5. */
+  initialPoints?: number;
+  /** Random candidates scored per suggestion. Default 3000. */
+  candidates?: number;
+  /** Local refinements from the best random candidates. Default 10. */
+  localStarts?: number;
+  /** Local refinements from the best observed points. Default 5. */
+  observedStarts?: number;
+  /** L-BFGS iterations per local refinement. Default 40. */
+  localIter?: number;
+  /** EI exploration margin, in units of the targets' standard deviation. Default 0.001. */
+  xi?: number;
+  /** Random restarts of the hyperparameter fit (besides a default and a warm start). Default 3. */
+  restarts?: number;
+  /** L-BFGS iterations per hyperparameter-fit start. Default 60. */
+  fitIter?: number;
+}
+
+interface TrialRecord {
+  id: number;
+  /** The space encoding of the asked configuration (NaN: inactive). */
+  encoded: number[];
+  status: 'pending' | 'ok' | 'failed';
+  score?: number;
+}
+
+/** The JSON state (`saveState`). NaN entries of encodings are stored as null. */
+interface BoState {
+  version: 1;
+  rng: RngState;
+  nextId: number;
+  theta: number[] | null;
+  trials: Array<{ id: number; encoded: Array<number | null>; status: TrialRecord['status']; score?: number }>;
+}
+
+export function parseBoOptions(options: Readonly<Record<string, unknown>>): Required<BoOptions> {
+  const int1 = { integer: true, min: 1 };
+  return {
+    initialPoints: numberOption(options, 'initialPoints', 5, int1),
+    candidates: numberOption(options, 'candidates', 3000, int1),
+    localStarts: numberOption(options, 'localStarts', 10, { integer: true, min: 0 }),
+    observedStarts: numberOption(options, 'observedStarts', 5, { integer: true, min: 0 }),
+    localIter: numberOption(options, 'localIter', 40, int1),
+    xi: numberOption(options, 'xi', 0.001, { min: 0 }),
+    restarts: numberOption(options, 'restarts', 3, { integer: true, min: 0 }),
+    fitIter: numberOption(options, 'fitIter', 60, int1),
+  };
+}
+
+export class BayesianOptimization<C> implements Strategy<C> {
+  readonly name = 'bo';
+  private rng: Rng;
+  private readonly encoding: ModelEncoding;
+  private readonly o: Required<BoOptions>;
+  private trials: TrialRecord[] = [];
+  private byId = new Map<number, TrialRecord>();
+  private nextId = 0;
+  private theta: Float64Array | undefined;
+
+  constructor(
+    private readonly space: SearchSpace<C>,
+    rng: Rng,
+    options: BoOptions = {},
+  ) {
+    this.rng = rng;
+    this.encoding = new ModelEncoding(space.dims());
+    this.o = parseBoOptions(options as Record<string, unknown>);
+  }
+
+  ask(): AskResult<C> {
+    const ok = this.trials.filter((t) => t.status === 'ok');
+    let encoded: number[] | null = null;
+    let config: C | undefined;
+    if (this.trials.length >= this.o.initialPoints && ok.length >= 2) encoded = this.proposeByEi(ok);
+    if (encoded) config = this.space.decode(encoded);
+    else {
+      config = this.space.sample(this.rng);
+      for (let t = 0; t < 20 && this.isDuplicate(this.encoding.toModel(this.space.encode(config))); t++) {
+        config = this.space.sample(this.rng);
+      }
+    }
+    const rec: TrialRecord = { id: this.nextId++, encoded: this.space.encode(config), status: 'pending' };
+    this.trials.push(rec);
+    this.byId.set(rec.id, rec);
+    return { kind: 'suggestion', suggestion: { id: rec.id, config } };
+  }
+
+  tell(id: number, outcome: Outcome): void {
+    const rec = this.byId.get(id);
+    if (!rec) throw new UsageError(`bo: tell for trial ${id}, which was never asked`);
+    if (rec.status !== 'pending') throw new UsageError(`bo: trial ${id} was already told`);
+    if (outcome.status === 'ok') {
+      if (typeof outcome.score !== 'number' || !Number.isFinite(outcome.score)) {
+        throw new UsageError(`bo: trial ${id} is 'ok' but its score is ${String(outcome.score)}; a finite number is required`);
+      }
+      rec.status = 'ok';
+      rec.score = outcome.score;
+    } else rec.status = 'failed';
+  }
+
+  /** The GP's current fitted log parameters (for inspection), if a model was fitted. */
+  fittedTheta(): number[] | undefined {
+    return this.theta ? Array.from(this.theta) : undefined;
+  }
+
+  private isDuplicate(model: Float64Array): boolean {
+    const D = model.length;
+    for (const t of this.trials) {
+      const m = this.encoding.toModel(t.encoded);
+      let s = 0;
+      for (let j = 0; j < D; j++) s += (m[j] - model[j]) ** 2;
+      if (s < 1e-18) return true;
+    }
+    return false;
+  }
+
+  private proposeByEi(ok: TrialRecord[]): number[] | null {
+    const D = this.encoding.width;
+    const X = new Float64Array(ok.length * D);
+    ok.forEach((t, i) => this.encoding.toModel(t.encoded, X.subarray(i * D, (i + 1) * D)));
+    const y = ok.map((t) => t.score as number);
+    const fit: GpFitOptions = { restarts: this.o.restarts, maxIter: this.o.fitIter };
+    let gp: GaussianProcess;
+    try {
+      gp = GaussianProcess.fit(X, y, D, this.rng, this.theta, fit);
+    } catch {
+      return null;
+    }
+    this.theta = gp.theta;
+    const order = ok.map((_, i) => i).sort((a, b) => gp.y[b] - gp.y[a]);
+    const search: EiSearchOptions = {
+      candidates: this.o.candidates,
+      localStarts: this.o.localStarts,
+      observedStarts: this.o.observedStarts,
+      xi: this.o.xi,
+      localIter: this.o.localIter,
+    };
+    return maximizeEi(
+      {
+        space: this.space as SearchSpace<unknown>,
+        encoding: this.encoding,
+        gp,
+        best: gp.y[order[0]],
+        observedStarts: order.map((i) => X.slice(i * D, (i + 1) * D)),
+        isDuplicate: (m) => this.isDuplicate(m),
+      },
+      this.rng,
+      search,
+    );
+  }
+
+  saveState(): BoState {
+    return {
+      version: 1,
+      rng: this.rng.state(),
+      nextId: this.nextId,
+      theta: this.theta ? Array.from(this.theta) : null,
+      trials: this.trials.map((t) => ({
+        id: t.id,
+        encoded: t.encoded.map((v) => (Number.isNaN(v) ? null : v)),
+        status: t.status,
+        ...(t.score !== undefined ? { score: t.score } : {}),
+      })),
+    };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as BoState;
+    if (!s || s.version !== 1 || !Array.isArray(s.trials)) {
+      throw new ValidationError('not a bo strategy state', { field: 'strategy' }, 'an object saved by bo.saveState() (version 1)');
+    }
+    this.rng = Rng.fromState(s.rng);
+    this.nextId = s.nextId;
+    this.theta = s.theta ? Float64Array.from(s.theta) : undefined;
+    this.trials = s.trials.map((t) => ({
+      id: t.id,
+      encoded: t.encoded.map((v) => (v === null ? NaN : v)),
+      status: t.status,
+      ...(t.score !== undefined ? { score: t.score } : {}),
+    }));
+    this.byId = new Map(this.trials.map((t) => [t.id, t]));
+  }
+}
+
+registerStrategy('bo', (ctx) => new BayesianOptimization(ctx.space, ctx.rng, parseBoOptions(ctx.options)));
