@@ -26,7 +26,8 @@ export type LayerSpec =
   | { kind: 'sepconv2d'; filters: number; kernel: number; strides: number; dilation: number }
   | { kind: 'batchnorm' }
   | { kind: 'relu' }
-  | { kind: 'avgpool' | 'maxpool'; pool: number; strides: number; padding: Padding }
+  | { kind: 'avgpool'; pool: number; strides: number; padding: Padding }
+  | { kind: 'maxpool'; pool: number; strides: number; padding: Padding }
   | { kind: 'zeropad'; pad: [[number, number], [number, number]] }
   | { kind: 'crop'; crop: [[number, number], [number, number]] }
   | { kind: 'zeros' }
