@@ -3,8 +3,9 @@
  * parses its arguments and calls one function outside cli/.
  */
 import type { CommandModule } from 'yargs';
+import { backendCommand } from './backend.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [];
+export const COMMANDS: AnyCommand[] = [backendCommand];
