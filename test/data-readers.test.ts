@@ -61,6 +61,28 @@ describe('CIFAR-10 binary (shared files)', () => {
   });
 });
 
+describe('CIFAR-10 binary (synthetic batches)', () => {
+  it('reads whichever data_batch files exist, in order, and stops at the limit inside a later file', async () => {
+    const dir = join(tmp, 'cifar-10-partial');
+    mkdirSync(dir);
+    const batch = (labels: number[]): Buffer => Buffer.concat(labels.map((y) => {
+      const rec = Buffer.alloc(3073, y * 10);
+      rec[0] = y;
+      return rec;
+    }));
+    writeFileSync(join(dir, 'data_batch_3.bin'), batch([7, 8, 9]));
+    writeFileSync(join(dir, 'data_batch_1.bin'), batch([1, 2]));
+    writeFileSync(join(dir, 'test_batch.bin'), batch([0]));
+    const full = await readCifar10(dir);
+    expect(full.trainFiles).toEqual([join(dir, 'data_batch_1.bin'), join(dir, 'data_batch_3.bin')]);
+    expect(Array.from(full.train.labels)).toEqual([1, 2, 7, 8, 9]);
+    expect(px(full.train, 3, 31, 31, 2)).toBe(80);
+    const limited = await readCifar10(dir, { limit: 4 });
+    expect(Array.from(limited.train.labels)).toEqual([1, 2, 7, 8]);
+    expect(Array.from(limited.test!.labels)).toEqual([0]);
+  });
+});
+
 /** A CIFAR-100 record: coarse, fine, then R, G, B planes where pixel p of channel c is (seed + 3p + c) mod 256. */
 function cifar100Record(coarse: number, fine: number, seed: number): Uint8Array {
   const rec = new Uint8Array(3074);
