@@ -79,8 +79,8 @@ function checkOptions(options: BatchOptions): { shuffle: boolean; pad: number; f
 }
 
 /**
- * Yields the images of `set` as normalised float32 NHWC batches. Only one batch of floats exists at a time
- * (per yielded batch); each batch owns fresh arrays, so the caller may keep or hand them to tensors.
+ * Yields the images of `set` as normalised float32 NHWC batches, built lazily one batch at a time from the
+ * uint8 images. Each batch owns fresh arrays, so the caller may keep them or hand them to tensors.
  * Random draws happen in a fixed order (the whole permutation first, then per image: crop row, crop
  * column, flip), so the same rng state always gives the same batches.
  */
