@@ -2,4 +2,9 @@
  * Imports every strategy module so that each registers itself in registry.ts.
  * Import this file (not the registry alone) where strategies are built by name.
  */
+import './evolution/aging.ts';
+import './grid.ts';
+import './random.ts';
+import './tpe.ts';
+
 export {};
