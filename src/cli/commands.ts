@@ -4,8 +4,10 @@
  */
 import type { CommandModule } from 'yargs';
 import { backendCommand } from './backend.ts';
+import { genomeCommand } from './genome.ts';
+import { spaceCommand } from './space.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, genomeCommand, spaceCommand];
