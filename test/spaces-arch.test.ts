@@ -120,6 +120,8 @@ describe('space sizes and configs', () => {
     expect(() => space.validate(other)).toThrow(/field 'normal\.blocks'/);
     const nb = loadSpace(writeSpace('nb-small', { ...shipped('nas-bench-201'), ops: ['none', 'skip_connect'] })) as Nb201Space;
     expect(nb.size()).toBe(64);
+    expect(() => nb.validate(space.sample(Rng.seeded(4)))).toThrow(/field 'kind': got "nasnet"; accepted: one of nb201/);
+    expect(() => space.validate(nb.sample(Rng.seeded(4)))).toThrow(/field 'kind': got "nb201"; accepted: one of nasnet/);
     expect(nb.validate(nb.sample(Rng.seeded(3))).edges.every((op) => op === 'none' || op === 'skip_connect')).toBe(true);
   });
 });

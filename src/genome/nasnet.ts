@@ -27,8 +27,8 @@ export interface NasnetShape {
  */
 export function validateNasnetGenome(value: unknown, shape: NasnetShape = {}): NasnetGenome {
   const obj = asObject(value, '');
-  onlyKeys(obj, ['kind', 'normal', 'reduction'], '');
   if (obj.kind !== undefined) asChoice(obj.kind, 'kind', ['nasnet']);
+  onlyKeys(obj, ['kind', 'normal', 'reduction'], '');
   return {
     kind: 'nasnet',
     normal: validateCell(obj.normal, 'normal', shape),

@@ -60,8 +60,8 @@ export function nb201FromArch(arch: string, field = 'arch', ops: readonly Nb201O
 export function validateNb201Genome(value: unknown, ops: readonly Nb201Op[] = NB201_OPS): Nb201Genome {
   if (typeof value === 'string') return nb201FromArch(value, 'arch', ops);
   const obj = asObject(value, '');
-  onlyKeys(obj, ['kind', 'edges', 'arch'], '');
   if (obj.kind !== undefined) asChoice(obj.kind, 'kind', ['nb201']);
+  onlyKeys(obj, ['kind', 'edges', 'arch'], '');
   let fromEdges: Nb201Genome | undefined;
   if (obj.edges !== undefined) {
     const raw = asArray(obj.edges, 'edges', NB201_EDGES.length);
