@@ -4,10 +4,11 @@
  */
 import type { CommandModule } from 'yargs';
 import { backendCommand } from './backend.ts';
+import { evolveCommand } from './evolve.ts';
 import { genomeCommand } from './genome.ts';
 import { spaceCommand } from './space.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, genomeCommand, spaceCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, genomeCommand, spaceCommand, evolveCommand];

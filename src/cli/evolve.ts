@@ -1,0 +1,58 @@
+/**
+ * `nas evolve`: aging evolution (Real et al. 2019) over a space, with a run directory that can be
+ * stopped and resumed at any moment (`--resume <run-dir>`).
+ */
+import type { Argv, CommandModule } from 'yargs';
+import type { AnyCommand } from './commands.ts';
+import { executeRun, type RunSummary } from '../run/session.ts';
+import { ProgressBar } from './progress.ts';
+import { givenConfig, runtimeOf, withRunOptions, type RunArgs } from './run-options.ts';
+
+interface EvolveArgs extends RunArgs {
+  strategy?: string;
+  population?: number;
+  sample?: number;
+}
+
+/** Prints a run's summary: readable lines, or with --json one JSON object as the last stdout line. */
+export function printSummary(summary: RunSummary, json: boolean): void {
+  if (json) {
+    const { best, ...rest } = summary;
+    process.stdout.write(`${JSON.stringify({ ...rest, best: best ? { id: best.id, hash: best.hash, score: best.score, report: best.report ?? null, config: best.config } : null })}\n`);
+    return;
+  }
+  const b = summary.best;
+  process.stdout.write(`run ${summary.runDir} (seed ${summary.seed}): ${summary.evaluations} evaluations, ${summary.children} children, ${summary.duplicates} duplicates, ${summary.failed} failed\n`);
+  process.stdout.write(b ? `best: child ${b.id} (${b.hash}) score ${b.score}${b.report !== undefined ? `, report ${b.report}` : ''}\n  ${JSON.stringify(b.config)}\n` : 'best: none (no child finished)\n');
+}
+
+const evolve: CommandModule<object, EvolveArgs> = {
+  command: 'evolve',
+  describe: 'Search a space with aging evolution; stop and --resume at will',
+  builder: (y: Argv) =>
+    withRunOptions(y)
+      .option('strategy', { type: 'string', choices: ['aging'], describe: 'evolution strategy [default: aging]' })
+      .option('population', { type: 'number', describe: 'population size P [default: 100]' })
+      .option('sample', { type: 'number', describe: 'tournament size S [default: 25]' }),
+  handler: async (argv) => {
+    let bar: ProgressBar | undefined;
+    const runtime = {
+      ...runtimeOf(argv),
+      onStart: (config: { budget: number }) => {
+        bar = new ProgressBar({ budget: config.budget });
+      },
+      onEvent: (...a: Parameters<ProgressBar['update']>) => bar?.update(...a),
+    };
+    const strategyOptions = { population: argv.population, sample: argv.sample };
+    const summary = await executeRun({
+      given: givenConfig(argv, 'evolve', argv.strategy, strategyOptions),
+      defaults: { space: 'nasnet-cell', strategy: 'aging', strategyOptions: { population: 100, sample: 25 } },
+      resume: argv.resume, runDir: argv['run-dir'], runtime,
+    });
+    bar?.finish();
+    printSummary(summary, argv.json);
+  },
+};
+
+/** `nas evolve`. */
+export const evolveCommand: AnyCommand = evolve;

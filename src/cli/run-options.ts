@@ -1,0 +1,95 @@
+/**
+ * Options shared by the commands that run a search (`nas evolve`, `nas search`): the run directory,
+ * resume, budget, seed, workers, evaluator and its metrics, size limits, and how evaluations execute.
+ * Options that decide results have no yargs default, so that a resume can tell which ones the user
+ * gave (and refuse those that differ from the run's); `runDefaults` fills them for a new run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import { FileFormatError } from '../core/errors.ts';
+import type { RunConfig } from '../run/config.ts';
+import type { RuntimeOptions } from '../run/session.ts';
+
+/** Parsed shared options. */
+export interface RunArgs {
+  space?: string;
+  budget?: number;
+  seed?: number;
+  workers?: number;
+  evaluator?: string;
+  metric?: string;
+  report?: string;
+  'max-params'?: number;
+  'max-madds'?: number;
+  epochs?: number;
+  dataset?: string;
+  experiment?: string;
+  'run-dir'?: string;
+  resume?: string;
+  json: boolean;
+  executor?: 'process' | 'inline';
+  'recycle-after'?: number;
+  'snapshot-every'?: number;
+  timeout?: number;
+  'worker-memory'?: number;
+}
+
+/** Adds the shared options to a command's builder. */
+export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
+  return y
+    .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: nasnet-cell]' })
+    .option('budget', { type: 'number', describe: 'children to evaluate; duplicates and rejected children do not count [default: 100]' })
+    .option('seed', { type: 'number', describe: 'run seed; 0 draws one, prints it and stores it [default: 0]' })
+    .option('workers', { type: 'number', describe: 'children evaluated at once, K [default: 1]' })
+    .option('evaluator', { type: 'string', describe: 'table:<csv> (a tabular benchmark) or train (tfjs training) [default: train]' })
+    .option('metric', { type: 'string', describe: 'the search signal (table column, e.g. valid_12) [default: the evaluator\'s]' })
+    .option('report', { type: 'string', describe: 'metric recorded but never used to choose (e.g. test_200) [default: the evaluator\'s]' })
+    .option('max-params', { type: 'number', describe: 'reject children with more parameters before training' })
+    .option('max-madds', { type: 'number', describe: 'reject children with more multiply-adds before training' })
+    .option('epochs', { type: 'number', describe: 'training epochs per child (train evaluator)' })
+    .option('dataset', { type: 'string', describe: 'dataset of the train evaluator, e.g. cifar10:../shared/datasets/cifar-10-batches-bin' })
+    .option('experiment', { type: 'string', describe: 'a JSON file of evaluator options (experiments/*.json); flags override it' })
+    .option('run-dir', { type: 'string', describe: 'directory of a new run [default: runs/<space>-<strategy>-<seed>]' })
+    .option('resume', { type: 'string', describe: 'continue the run in this directory exactly where it stopped' })
+    .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary as the last line of stdout' })
+    .option('executor', { choices: ['process', 'inline'] as const, describe: 'evaluate in worker processes or in this process [default: process]' })
+    .option('recycle-after', { type: 'number', describe: 'evaluations per worker process before a fresh one replaces it [default: 50]' })
+    .option('snapshot-every', { type: 'number', describe: 'outcomes between snapshots [default: 25]' })
+    .option('timeout', { type: 'number', describe: 'seconds a child may take in a worker before it fails with timeout' })
+    .option('worker-memory', { type: 'number', describe: 'heap limit of each worker process in MiB' }) as unknown as Argv<T & RunArgs>;
+}
+
+/** Evaluator options from --experiment, --epochs and --dataset (flags win over the file). */
+export function evaluatorOptionsOf(args: RunArgs): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  if (args.experiment !== undefined) {
+    if (!existsSync(args.experiment)) throw new FileFormatError(args.experiment, 'no such experiment file');
+    try {
+      out = JSON.parse(readFileSync(args.experiment, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new FileFormatError(args.experiment, `not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  if (args.epochs !== undefined) out = { ...out, epochs: args.epochs };
+  if (args.dataset !== undefined) out = { ...out, dataset: args.dataset };
+  return out;
+}
+
+/** The result-deciding options the user gave (for a resume's comparison), strategy options apart. */
+export function givenConfig(args: RunArgs, command: string, strategy: string | undefined, strategyOptions: Record<string, unknown>): Partial<RunConfig> {
+  const given: Partial<RunConfig> = {
+    command, space: args.space, strategy, budget: args.budget, seed: args.seed, workers: args.workers,
+    evaluator: args.evaluator, metric: args.metric, report: args.report, maxParams: args['max-params'], maxMadds: args['max-madds'],
+    evaluatorOptions: evaluatorOptionsOf(args),
+  };
+  if (Object.values(strategyOptions).some((v) => v !== undefined)) given.strategyOptions = strategyOptions;
+  return given;
+}
+
+/** How the run executes (never stored: it does not change results). */
+export function runtimeOf(args: RunArgs): RuntimeOptions {
+  return {
+    executor: args.executor, recycleAfter: args['recycle-after'], snapshotEvery: args['snapshot-every'],
+    timeoutSeconds: args.timeout, maxOldSpaceMb: args['worker-memory'],
+  };
+}

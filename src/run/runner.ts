@@ -1,0 +1,232 @@
+/**
+ * The search loop: ask the strategy, evaluate on an executor, tell the strategy, journal every event.
+ *
+ * src/run is the wiring layer beside src/cli: it is the one place (with cli/) that imports search,
+ * store and workers together. Strategies stay pure ask/tell, the store stays a file format, executors
+ * stay unaware of strategies; `nas evolve` and `nas search` both drive this loop.
+ *
+ * Order and exactness: every event is journalled (fsynced) before the run acts on it, and the strategy
+ * only changes state in `ask` and `tell`, whose order the journal records. A resume rebuilds the
+ * strategy by replaying those asks and tells in journal order (from the last snapshot on), re-submits
+ * the children that were in flight with their recorded seeds, and carries on. With one worker the
+ * sequence of events, and so every result, is a function of the seed alone; with K workers the order
+ * of tells follows completion times, and a resume continues exactly the order the journal recorded.
+ */
+import { deriveSeed } from '../core/rng.ts';
+import { UsageError } from '../core/errors.ts';
+import type { EvalResult } from '../core/trial.ts';
+import type { Strategy } from '../search/strategy.ts';
+import type { SearchSpace } from '../spaces/space.ts';
+import type { JournalEvent } from '../store/journal.ts';
+import type { Executor } from '../workers/executor.ts';
+import { TrialBook, type TrialRecord } from './book.ts';
+import { replayStrategy } from './replay.ts';
+
+/** Where events go (a journal file, or nowhere for in-memory benchmark runs). */
+export interface EventSink {
+  append(event: JournalEvent): void;
+}
+
+/** What a snapshot holds: the strategy's state after the first `lines` journal events. */
+export interface SnapshotData {
+  lines: number;
+  strategyState: unknown;
+  book: TrialBook;
+  strategy: Strategy<unknown>;
+}
+
+/** Collaborators and settings of a run. */
+export interface RunnerOptions {
+  strategy: Strategy<unknown>;
+  space: SearchSpace<unknown>;
+  executor: Executor;
+  /** Children to evaluate (duplicates and children rejected before training do not count). */
+  budget: number;
+  /** The run seed; child i is evaluated with deriveSeed(seed, 'child', i). */
+  seed: number;
+  /** Where events go. Default: nowhere. */
+  sink?: EventSink;
+  /** Returns why a child must not be trained (too many parameters, ...), or undefined. Default: none. */
+  reject?: (config: unknown) => string | undefined;
+  /** Stop asking after this many children, duplicates included. Default 20 x budget + 100. */
+  maxChildren?: number;
+  /** Called with a snapshot every `snapshotEvery` outcomes and at the end. Default: none. */
+  snapshot?: (data: SnapshotData) => void;
+  /** Outcomes between snapshots. Default 25. */
+  snapshotEvery?: number;
+  /** Called after every event (progress display). */
+  onEvent?: (event: JournalEvent, book: TrialBook) => void;
+  /** Clock for event times (ms). Default Date.now. */
+  now?: () => number;
+}
+
+export class Runner {
+  readonly book = new TrialBook();
+  private readonly o: RunnerOptions;
+  private lines = 0;
+  private sinceSnapshot = 0;
+  private exhausted = false;
+  private readonly submitted = new Map<number, number>();
+  private readonly waiters = new Map<number, number[]>();
+  private readonly completed: EvalResult[] = [];
+  private wake: (() => void) | undefined;
+  private fatal: Error | undefined;
+
+  constructor(options: RunnerOptions) {
+    this.o = options;
+  }
+
+  /**
+   * Rebuilds the run from its journal: the book from every event, the strategy from `fromLine` on
+   * (0 without a snapshot; the snapshot's line count after `strategy.loadState(snapshot)`).
+   */
+  restore(events: readonly JournalEvent[], fromLine = 0, file = 'journal'): void {
+    for (const event of events) this.book.apply(event);
+    replayStrategy(this.o.strategy, this.o.space, events, fromLine, file);
+    this.lines = events.length;
+  }
+
+  /** Runs until the budget is spent and nothing is in flight. Returns the book. */
+  async run(): Promise<TrialBook> {
+    for (const trial of this.book.unfinished()) this.dispatch(trial);
+    for (;;) {
+      this.fill();
+      if (this.submitted.size === 0) break;
+      const result = await this.nextCompletion();
+      this.complete(result);
+    }
+    this.takeSnapshot();
+    return this.book;
+  }
+
+  private record(event: JournalEvent): void {
+    this.o.sink?.append(event);
+    this.lines++;
+    this.book.apply(event);
+    this.o.onEvent?.(event, this.book);
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  private canAsk(): boolean {
+    const maxChildren = this.o.maxChildren ?? 20 * this.o.budget + 100;
+    return !this.exhausted && this.book.evaluations < this.o.budget && this.book.children < maxChildren;
+  }
+
+  private fill(): void {
+    while (this.submitted.size < this.o.executor.capacity && this.canAsk()) {
+      const r = this.o.strategy.ask();
+      if (r.kind === 'done') this.exhausted = true;
+      if (r.kind === 'wait' && this.submitted.size === 0) {
+        throw new UsageError(`strategy '${this.o.strategy.name}' waits although no child is being evaluated`);
+      }
+      if (r.kind !== 'suggestion') return;
+      const { id, config, parentId, fidelity } = r.suggestion;
+      const event: JournalEvent = {
+        e: 'asked', id, hash: this.o.space.hash(config), seed: deriveSeed(this.o.seed, 'child', id),
+        config: this.o.space.toJSON(config), t: this.now(),
+        ...(parentId !== undefined ? { parentId } : {}), ...(fidelity !== undefined ? { fidelity } : {}),
+      };
+      this.record(event);
+      this.dispatch(this.book.trials[id]);
+    }
+  }
+
+  /** Sends a child to the executor, or settles it at once (duplicate, rejected). */
+  private dispatch(trial: TrialRecord): void {
+    const original = this.book.originalOf(trial.id);
+    if (original !== undefined) {
+      const o = this.book.trials[original];
+      if (o.state === 'finished' || o.state === 'failed') this.settleDuplicate(trial.id, o);
+      else this.waiters.set(original, [...(this.waiters.get(original) ?? []), trial.id]);
+      return;
+    }
+    const reason = this.o.reject?.(trial.config);
+    if (reason !== undefined) {
+      this.settle({ trialId: trial.id, status: 'failed', failure: 'rejected', error: reason });
+      return;
+    }
+    const worker = this.freeSlot();
+    this.record({ e: 'started', id: trial.id, worker, t: this.now() });
+    this.submitted.set(trial.id, worker);
+    const request = { trialId: trial.id, config: trial.config, seed: trial.seed, ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}), ...(trial.parentId !== undefined ? { parentId: trial.parentId } : {}) };
+    this.o.executor.submit(request).then(
+      (result) => this.arrive({ ...result, trialId: trial.id }),
+      (err: unknown) => {
+        this.fatal = err instanceof Error ? err : new Error(String(err));
+        this.wake?.();
+      },
+    );
+  }
+
+  private freeSlot(): number {
+    const used = new Set(this.submitted.values());
+    let slot = 0;
+    while (used.has(slot)) slot++;
+    return slot;
+  }
+
+  private arrive(result: EvalResult): void {
+    this.completed.push(result);
+    this.wake?.();
+  }
+
+  /** The next result in arrival order; rejects when the executor itself failed (not an evaluation). */
+  private nextCompletion(): Promise<EvalResult> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    const ready = this.completed.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      this.wake = () => {
+        this.wake = undefined;
+        if (this.fatal) reject(this.fatal);
+        else resolve(this.completed.shift() as EvalResult);
+      };
+    });
+  }
+
+  private complete(result: EvalResult): void {
+    this.submitted.delete(result.trialId);
+    this.settle(result);
+    const dups = this.waiters.get(result.trialId) ?? [];
+    this.waiters.delete(result.trialId);
+    for (const id of dups) this.settleDuplicate(id, this.book.trials[result.trialId]);
+  }
+
+  private settle(result: EvalResult): void {
+    const t = this.now();
+    if (result.status === 'ok') {
+      const { trialId: id, score, report, metrics, seconds } = result;
+      this.record({ e: 'finished', id, score: score as number, t, ...(report !== undefined ? { report } : {}), ...(metrics ? { metrics } : {}), ...(seconds !== undefined ? { seconds } : {}) });
+      this.o.strategy.tell(id, { status: 'ok', score });
+    } else {
+      this.record({ e: 'failed', id: result.trialId, failure: result.failure ?? 'crash', t, ...(result.error !== undefined ? { error: result.error } : {}) });
+      this.o.strategy.tell(result.trialId, { status: 'failed' });
+    }
+    this.afterOutcome();
+  }
+
+  private settleDuplicate(id: number, original: TrialRecord): void {
+    const t = this.now();
+    if (original.state === 'finished') {
+      const score = original.score as number;
+      this.record({ e: 'finished', id, score, duplicateOf: original.id, t, ...(original.report !== undefined ? { report: original.report } : {}) });
+      this.o.strategy.tell(id, { status: 'ok', score });
+    } else {
+      this.record({ e: 'failed', id, failure: original.failure ?? 'crash', duplicateOf: original.id, t, error: `same architecture as child ${original.id}` });
+      this.o.strategy.tell(id, { status: 'failed' });
+    }
+    this.afterOutcome();
+  }
+
+  private afterOutcome(): void {
+    if (++this.sinceSnapshot >= (this.o.snapshotEvery ?? 25)) this.takeSnapshot();
+  }
+
+  private takeSnapshot(): void {
+    this.sinceSnapshot = 0;
+    this.o.snapshot?.({ lines: this.lines, strategyState: this.o.strategy.saveState(), book: this.book, strategy: this.o.strategy });
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * Starting and resuming runs on disk: builds the space, strategy and executor a RunConfig names,
+ * creates or reopens the run directory, restores from the snapshot and journal, and drives the Runner.
+ */
+import { basename, join, resolve } from 'node:path';
+import { NasError } from '../core/errors.ts';
+import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
+import { Rng, resolveSeed } from '../core/rng.ts';
+import '../search/all.ts';
+import { createStrategy } from '../search/registry.ts';
+import type { Strategy } from '../search/strategy.ts';
+import { loadSpace } from '../spaces/load.ts';
+import type { SearchSpace } from '../spaces/space.ts';
+import { JournalWriter, readJournal, type JournalEvent } from '../store/journal.ts';
+import { createRunDir, readRunConfig, runPaths, type RunPaths } from '../store/run-dir.ts';
+import { findRngStates, readSnapshot, writeSnapshot } from '../store/snapshot.ts';
+import { createEvaluator } from '../train/evaluators/all.ts';
+import type { Executor } from '../workers/executor.ts';
+import { InlineExecutor } from '../workers/inline.ts';
+import { ProcessPool } from '../workers/pool.ts';
+import type { TrialBook } from './book.ts';
+import { checkResumeOptions, parseRunConfig, type RunConfig } from './config.ts';
+import { costRejecter } from './reject.ts';
+import { Runner, type SnapshotData } from './runner.ts';
+
+/** How a run executes; none of this changes its results with one worker. */
+export interface RuntimeOptions {
+  /** `process`: a pool of worker processes (default); `inline`: evaluate in this process. */
+  executor?: 'process' | 'inline';
+  /** Evaluations per worker process before it is replaced. Default 50. */
+  recycleAfter?: number;
+  /** Heap limit of each worker process in MiB. Node's default when absent. */
+  maxOldSpaceMb?: number;
+  /** Seconds an evaluation may take in a worker process. No limit by default. */
+  timeoutSeconds?: number;
+  /** Outcomes between snapshots. Default 25. */
+  snapshotEvery?: number;
+  /** fsync every journal line. Default true. */
+  fsync?: boolean;
+  /** Called after every event (progress display). */
+  onEvent?: (event: JournalEvent, book: TrialBook) => void;
+  /** Called once the run's configuration is known (new or stored), before the first evaluation. */
+  onStart?: (config: RunConfig) => void;
+  /** Where notices go (the drawn seed, a resume). Default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** What a finished (or resumed and finished) run reports. */
+export interface RunSummary {
+  runDir: string;
+  seed: number;
+  evaluations: number;
+  children: number;
+  failed: number;
+  duplicates: number;
+  resumes: number;
+  best: { id: number; hash: string; score: number; report?: number; config: unknown } | null;
+}
+
+const EVALUATOR_MODULE = new URL('../train/evaluators/all.ts', import.meta.url).href;
+
+/** A path given in a config (space file, table) resolved from the run's base directory. */
+function fromBase(config: RunConfig, ref: string): string {
+  const isPath = ref.includes('/') || ref.includes('\\') || ref.endsWith('.json');
+  return isPath ? resolve(config.baseDir, ref) : ref;
+}
+
+/** The space a configuration names. */
+export function spaceOf(config: RunConfig): SearchSpace<unknown> {
+  return loadSpace(fromBase(config, config.space));
+}
+
+/** A fresh strategy for a configuration (its rng is split from the run seed). */
+export function strategyOf(config: RunConfig, space: SearchSpace<unknown>): Strategy<unknown> {
+  const rng = Rng.seeded(config.seed).split('strategy');
+  return createStrategy(config.strategy, { space, rng, budget: config.budget, options: config.strategyOptions });
+}
+
+function evaluatorOptions(config: RunConfig): EvaluatorOptions {
+  return { space: fromBase(config, config.space), metric: config.metric, report: config.report, baseDir: config.baseDir, extra: config.evaluatorOptions };
+}
+
+async function executorOf(config: RunConfig, runtime: RuntimeOptions): Promise<Executor> {
+  const options = evaluatorOptions(config);
+  if (runtime.executor === 'inline') {
+    const evaluator: Evaluator = await createEvaluator(config.evaluator, options);
+    return new InlineExecutor(evaluator, config.workers);
+  }
+  // Build the evaluator spec once here too, so a bad spec fails before any worker starts.
+  if (config.evaluator.startsWith('table:')) await createEvaluator(config.evaluator, options);
+  return new ProcessPool({
+    evaluatorModule: EVALUATOR_MODULE, spec: config.evaluator, evaluatorOptions: options, workers: config.workers,
+    recycleAfter: runtime.recycleAfter, maxOldSpaceMb: runtime.maxOldSpaceMb, timeoutSeconds: runtime.timeoutSeconds,
+  });
+}
+
+/** The configuration of a new run: fills the base directory and draws a seed for 0. */
+export function newRunConfig(fields: Omit<RunConfig, 'format' | 'baseDir'>, log: (line: string) => void): RunConfig {
+  const seed = resolveSeed(fields.seed);
+  if (fields.seed === 0 || fields.seed === undefined) log(`seed 0: drew seed ${seed} (stored in config.json)`);
+  return { format: 1, ...fields, seed, baseDir: process.cwd() };
+}
+
+/** What a command asks for: a new run from options, or the resume of a run directory. */
+export interface RunRequest {
+  /** Result-deciding options the user gave (undefined fields were not given). */
+  given: Partial<RunConfig>;
+  /** Values for options not given, for a new run. */
+  defaults: { space: string; strategy: string; strategyOptions: Record<string, unknown> };
+  /** Resume this run directory instead of starting a new run. */
+  resume?: string;
+  /** Directory of a new run. Default runs/<space>-<strategy>-<seed>. */
+  runDir?: string;
+  runtime?: RuntimeOptions;
+}
+
+/** Starts or resumes a run as requested; the one call `nas evolve` and `nas search` make. */
+export async function executeRun(request: RunRequest): Promise<RunSummary> {
+  const runtime = request.runtime ?? {};
+  if (request.resume !== undefined) return resumeRun(request.resume, request.given, runtime);
+  const fields = mergeDefaults(request.given, request.defaults);
+  const config = newRunConfig(fields, runtime.log ?? defaultLog);
+  const runDir = request.runDir ?? join('runs', `${basename(config.space, '.json')}-${config.strategy}-${config.seed}`);
+  return startRun(config, runDir, runtime);
+}
+
+/** A new run's configuration fields: the given options over the defaults. */
+export function mergeDefaults(given: Partial<RunConfig>, defaults: RunRequest['defaults']): Omit<RunConfig, 'format' | 'baseDir'> {
+  const strategyOptions = { ...defaults.strategyOptions };
+  for (const [k, v] of Object.entries(given.strategyOptions ?? {})) if (v !== undefined) strategyOptions[k] = v;
+  return {
+    command: given.command ?? 'search', space: given.space ?? defaults.space, strategy: given.strategy ?? defaults.strategy,
+    strategyOptions, budget: given.budget ?? 100, seed: given.seed ?? 0, evaluator: given.evaluator ?? 'train',
+    metric: given.metric, report: given.report, maxParams: given.maxParams, maxMadds: given.maxMadds,
+    workers: given.workers ?? 1, evaluatorOptions: given.evaluatorOptions ?? {},
+  };
+}
+
+/** Starts a new run in `runDir` and runs it to the end of its budget. */
+export async function startRun(config: RunConfig, runDir: string, runtime: RuntimeOptions = {}): Promise<RunSummary> {
+  const space = spaceOf(config);
+  const strategy = strategyOf(config, space);
+  const executor = await executorOf(config, runtime);
+  const paths = createRunDir(runDir, config as unknown as Record<string, unknown>);
+  runtime.onStart?.(config);
+  return drive(config, paths, space, strategy, executor, runtime, [], undefined);
+}
+
+/**
+ * Continues the run in `runDir` exactly where it stopped. `given` holds the options the user gave on
+ * the command line; any that differ from the stored ones make the resume fail, naming them.
+ */
+export async function resumeRun(runDir: string, given: Partial<RunConfig>, runtime: RuntimeOptions = {}): Promise<RunSummary> {
+  const paths = runPaths(runDir);
+  const config = parseRunConfig(readRunConfig(runDir), paths.config);
+  checkResumeOptions(runDir, config, given);
+  const space = spaceOf(config);
+  const strategy = strategyOf(config, space);
+  const { events } = readJournal(paths.journal);
+  const snapshot = readSnapshot(paths.snapshot);
+  let fromLine = 0;
+  if (snapshot && snapshot.journalLines <= events.length) {
+    if (snapshot.strategy !== config.strategy) throw new NasError(`${paths.snapshot} holds strategy '${snapshot.strategy}', the run uses '${config.strategy}'`);
+    strategy.loadState(snapshot.strategyState);
+    fromLine = snapshot.journalLines;
+  }
+  const executor = await executorOf(config, runtime);
+  runtime.onStart?.(config);
+  return drive(config, paths, space, strategy, executor, runtime, events, fromLine);
+}
+
+async function drive(
+  config: RunConfig, paths: RunPaths, space: SearchSpace<unknown>, strategy: Strategy<unknown>, executor: Executor,
+  runtime: RuntimeOptions, events: readonly JournalEvent[], fromLine: number | undefined,
+): Promise<RunSummary> {
+  const journal = new JournalWriter(paths.journal, { fsync: runtime.fsync });
+  const runner = new Runner({
+    strategy, space, executor, budget: config.budget, seed: config.seed, sink: journal,
+    reject: costRejecter(config, space), snapshotEvery: runtime.snapshotEvery, onEvent: runtime.onEvent,
+    snapshot: (data) => writeSnapshot(paths.snapshot, snapshotOf(config, space, data)),
+  });
+  try {
+    if (fromLine !== undefined) {
+      runner.restore(events, fromLine, paths.journal);
+      journal.append({ e: 'resumed', pid: process.pid, t: Date.now() });
+      (runtime.log ?? defaultLog)(`resuming ${paths.dir}: ${runner.book.done} children done, ${runner.book.unfinished().length} in flight`);
+    }
+    const book = await runner.run();
+    return summarise(paths.dir, config.seed, book);
+  } finally {
+    journal.close();
+    await executor.close();
+  }
+}
+
+function defaultLog(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function snapshotOf(config: RunConfig, space: SearchSpace<unknown>, data: SnapshotData) {
+  const population = (data.strategy.population?.() ?? []).map((m) => ({ id: m.id, score: m.score, hash: data.book.trials[m.id]?.hash ?? '' }));
+  return {
+    journalLines: data.lines, strategy: config.strategy, strategyState: data.strategyState, population,
+    rngs: findRngStates(data.strategyState), evaluations: data.book.evaluations, children: data.book.children, writtenAtMs: Date.now(),
+  };
+}
+
+/** The summary of a run's book. */
+export function summarise(runDir: string, seed: number, book: TrialBook): RunSummary {
+  const best = book.best;
+  return {
+    runDir, seed, evaluations: book.evaluations, children: book.children,
+    failed: book.trials.filter((t) => t.state === 'failed').length,
+    duplicates: book.trials.filter((t) => t.duplicateOf !== undefined).length,
+    resumes: book.resumes,
+    best: best ? { id: best.id, hash: best.hash, score: best.score as number, ...(best.report !== undefined ? { report: best.report } : {}), config: best.config } : null,
+  };
+}
