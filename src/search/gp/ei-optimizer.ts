@@ -61,14 +61,14 @@ function score(p: EiProblem, s: Scored, xi: number): Scored {
   return s;
 }
 
-/** -EI and its gradient, for L-BFGS. */
-function negEi(p: EiProblem, xi: number) {
+/** -EI times `scale` and its gradient, for L-BFGS (the scale keeps tiny EI values well conditioned). */
+function negEi(p: EiProblem, xi: number, scale: number) {
   return (x: Float64Array, g: Float64Array): number => {
     const pr = p.gp.predict(x, true);
     const ei = expectedImprovement(pr.mean, pr.sd, p.best, xi);
     const { dMean, dSd } = expectedImprovementPartials(pr.mean, pr.sd, p.best, xi);
-    for (let j = 0; j < g.length; j++) g[j] = -(dMean * pr.dMean![j] + dSd * pr.dSd![j]);
-    return -ei;
+    for (let j = 0; j < g.length; j++) g[j] = -scale * (dMean * pr.dMean![j] + dSd * pr.dSd![j]);
+    return -scale * ei;
   };
 }
 
@@ -82,9 +82,10 @@ export function maximizeEi(p: EiProblem, rng: Rng, o: EiSearchOptions): number[]
   const D = p.encoding.width;
   const lo = new Float64Array(D);
   const hi = new Float64Array(D).fill(1);
-  const f = negEi(p, o.xi);
+  const top = pool[0]?.ei ?? 0;
+  const f = negEi(p, o.xi, top > 1e-300 ? 1 / top : 1);
   for (const s of starts) {
-    const res = minimizeBox(f, s, lo, hi, { maxIter: o.localIter, gradTol: 1e-9, relTol: 1e-10 });
+    const res = minimizeBox(f, s, lo, hi, { maxIter: o.localIter, gradTol: 1e-12, relTol: 1e-12 });
     pool.push(score(p, canonical(p, p.encoding.fromModel(res.x)), o.xi));
   }
   pool.sort((a, b) => b.ei - a.ei);

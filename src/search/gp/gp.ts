@@ -14,9 +14,9 @@ const LOG_2PI = Math.log(2 * Math.PI);
 
 /** Bounds of the log parameters, and how the fit is run. */
 export interface GpFitOptions {
-  /** Length-scale bounds (inputs live in about [0, 1]). Default [0.01, 100]. */
+  /** Length-scale bounds (inputs live in about [0, 1]). Default [0.01, 20]. */
   lengthBounds?: [number, number];
-  /** Signal-variance bounds (targets are normalised). Default [0.01, 100]. */
+  /** Signal-variance bounds (targets are normalised). Default [0.01, 20]. */
   signalBounds?: [number, number];
   /** Noise-variance bounds; the lower bound is the jitter of a noise-free objective. Default [1e-6, 0.1]. */
   noiseBounds?: [number, number];
@@ -24,6 +24,22 @@ export interface GpFitOptions {
   restarts?: number;
   /** L-BFGS iterations per start. Default 60. */
   maxIter?: number;
+  /**
+   * Gamma(shape, rate) prior on each length scale, making the fit a MAP estimate that keeps length
+   * scales moderate while data are few; null for plain maximum likelihood. Default { shape: 3, rate: 6 }.
+   */
+  lengthPrior?: { shape: number; rate: number } | null;
+}
+
+/** Adds the negative log Gamma prior of the length scales (in theta = log l) and its gradient. */
+function addLengthPrior(theta: ArrayLike<number>, d: number, prior: { shape: number; rate: number }, grad?: Float64Array): number {
+  let v = 0;
+  for (let j = 0; j < d; j++) {
+    const l = Math.exp(theta[j]);
+    v -= prior.shape * theta[j] - prior.rate * l;
+    if (grad) grad[j] -= prior.shape - prior.rate * l;
+  }
+  return v;
 }
 
 /**
@@ -87,7 +103,7 @@ function lmlGradient(X: Float64Array, p: ReturnType<typeof unpackTheta>, L: Matr
 
 /** Box bounds of theta for d inputs. */
 export function thetaBounds(d: number, o: GpFitOptions = {}): { lo: Float64Array; hi: Float64Array } {
-  const [l0, l1] = o.lengthBounds ?? [0.01, 100];
+  const [l0, l1] = o.lengthBounds ?? [0.01, 20];
   const [s0, s1] = o.signalBounds ?? [0.01, 100];
   const [n0, n1] = o.noiseBounds ?? [1e-6, 0.1];
   const lo = new Float64Array(d + 2);
@@ -131,7 +147,11 @@ export function fitHyperparameters(
     t[d + 1] = rng.uniform(lo[d + 1], Math.min(hi[d + 1], Math.log(1e-3)));
     starts.push(t);
   }
-  const f = (t: Float64Array, g: Float64Array): number => negLogMarginalLikelihood(X, y, t, g);
+  const prior = o.lengthPrior === undefined ? { shape: 3, rate: 6 } : o.lengthPrior;
+  const f = (t: Float64Array, g: Float64Array): number => {
+    const v = negLogMarginalLikelihood(X, y, t, g);
+    return prior && Number.isFinite(v) ? v + addLengthPrior(t, d, prior, g) : v;
+  };
   let best: Float64Array = def;
   let bestF = Infinity;
   for (const s of starts) {
