@@ -2,8 +2,10 @@
  * Imports every strategy module so that each registers itself in registry.ts.
  * Import this file (not the registry alone) where strategies are built by name.
  */
+import './bo.ts';
 import './evolution/aging.ts';
 import './grid.ts';
+import './hyperband.ts';
 import './random.ts';
 import './tpe.ts';
 
