@@ -149,6 +149,35 @@ describe('NASNet canonical hash', () => {
     expect(equalPairs).toBeGreaterThan(0);
   });
 
+  it('recognises relabelled copies of cells with identical blocks, and finishes on 16 of them', () => {
+    const rng = Rng.seeded('twins');
+    // Three blocks reading the same inputs, each read by a block of its own: 3! equivalent orders.
+    const twins: NasnetCell = {
+      blocks: [
+        ...[0, 1, 2].map((): NasnetBlock => ({ inputs: [0, 1], ops: ['identity', 'identity'] })),
+        ...[0, 1, 2].map((k): NasnetBlock => ({ inputs: [2 + k, 0], ops: ['sep_conv_3x3', NASNET_OPS[k]] })),
+      ],
+    };
+    const g: NasnetGenome = { kind: 'nasnet', normal: twins, reduction: twins };
+    for (let i = 0; i < 200; i++) {
+      expect(hashNasnet({ kind: 'nasnet', normal: scramble(twins, rng), reduction: scramble(twins, rng) })).toBe(hashNasnet(g));
+    }
+    const same: NasnetCell = { blocks: Array.from({ length: 16 }, (): NasnetBlock => ({ inputs: [0, 0], ops: ['identity', 'identity'] })) };
+    const chain: NasnetCell = {
+      blocks: [
+        ...Array.from({ length: 8 }, (): NasnetBlock => ({ inputs: [0, 1], ops: ['identity', 'max_pool_3x3'] })),
+        ...Array.from({ length: 8 }, (_, k): NasnetBlock => ({ inputs: [2 + k, 1], ops: ['sep_conv_3x3', 'identity'] })),
+      ],
+    };
+    const big: NasnetGenome = { kind: 'nasnet', normal: same, reduction: chain };
+    const h = hashNasnet(big);
+    // Swapping input pairs never changes the hash, whatever the cell.
+    const swapped = cloneNasnet(big);
+    for (const b of swapped.reduction.blocks) [b.inputs, b.ops] = [[b.inputs[1], b.inputs[0]], [b.ops[1], b.ops[0]]];
+    expect(hashNasnet(swapped)).toBe(h);
+    expect(canonicalNasnet(big).normal).toEqual(same);
+  });
+
   it('gives distinct hashes to many random genomes', () => {
     const hashes = new Set(Array.from({ length: 500 }, (_, i) => hashNasnet(sample(1000 + i))));
     expect(hashes.size).toBe(500);

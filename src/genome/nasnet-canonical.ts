@@ -14,15 +14,16 @@ import type { NasnetBlock, NasnetCell, NasnetGenome } from './types.ts';
 
 const OP_INDEX = new Map<string, number>(NASNET_OPS.map((op, i) => [op, i]));
 
-function pad(n: number): string {
-  return String(n).padStart(3, '0');
+/** Code of one (input label, op) pair; codes order pairs by label, then op. */
+function pairCode(label: number, op: NasnetBlock['ops'][number]): number {
+  return label * 64 + (OP_INDEX.get(op) ?? 63);
 }
 
-/** Fixed-width key of a block under a labelling: lexicographic order equals numeric order. */
-function blockKey(block: NasnetBlock, labels: readonly number[]): string {
-  const a = `${pad(labels[block.inputs[0]])}:${pad(OP_INDEX.get(block.ops[0]) ?? 999)}`;
-  const b = `${pad(labels[block.inputs[1]])}:${pad(OP_INDEX.get(block.ops[1]) ?? 999)}`;
-  return a <= b ? `${a},${b}` : `${b},${a}`;
+/** Key of a block under a labelling: its two pair codes, smaller first, as one number. */
+function blockKey(block: NasnetBlock, labels: readonly number[]): number {
+  const a = pairCode(labels[block.inputs[0]], block.ops[0]);
+  const b = pairCode(labels[block.inputs[1]], block.ops[1]);
+  return a <= b ? a * 65536 + b : b * 65536 + a;
 }
 
 interface Search {
@@ -31,18 +32,52 @@ interface Search {
   labels: number[];
   /** Old block indices in the order placed so far, and their keys. */
   order: number[];
-  keys: string[];
-  best: { keys: string[]; order: number[] } | null;
+  keys: number[];
+  best: { keys: number[]; order: number[] } | null;
+  /** Calls of `explore` so far. */
+  calls: number;
+}
+
+/**
+ * Search steps after which ties are no longer branched on (the first tied block is taken). Every
+ * cell of up to 7 blocks finishes well within it (7! orders at most), so for those the form is exact;
+ * larger cells with many identical blocks may then miss a duplicate, but the result is always a
+ * relabelling of the cell itself, so two different networks never share a hash.
+ */
+export const CANONICAL_SEARCH_BUDGET = 20_000;
+
+/**
+ * Whether exchanging blocks i and j (which read the same inputs through the same ops) maps the cell
+ * onto itself: every other block reads them symmetrically. Then placing i or j next leads to the same
+ * canonical form, and only one of them needs exploring.
+ */
+function interchangeable(blocks: readonly NasnetBlock[], i: number, j: number): boolean {
+  const swap = (h: number): number => (h === 2 + i ? 2 + j : h === 2 + j ? 2 + i : h);
+  return blocks.every((b, k) => {
+    if (k === i || k === j) return true;
+    const [a0, a1] = b.inputs;
+    if (a0 !== 2 + i && a0 !== 2 + j && a1 !== 2 + i && a1 !== 2 + j) return true;
+    const [s0, s1] = [swap(a0), swap(a1)];
+    return (s0 === a0 && s1 === a1) || (s0 === a1 && s1 === a0 && b.ops[0] === b.ops[1]);
+  });
+}
+
+/** Tied blocks, keeping one of each set of interchangeable blocks. */
+function representatives(blocks: readonly NasnetBlock[], tied: readonly number[]): number[] {
+  const kept: number[] = [];
+  for (const i of tied) if (!kept.some((j) => interchangeable(blocks, i, j))) kept.push(i);
+  return kept;
 }
 
 /** Depth-first search over data-flow orders, branching only on blocks tied for the smallest key. */
 function explore(s: Search, pos: number, better: boolean): void {
   const n = s.blocks.length;
+  s.calls++;
   if (pos === n) {
     if (better || s.best === null) s.best = { keys: s.keys.slice(), order: s.order.slice() };
     return;
   }
-  let minKey: string | null = null;
+  let minKey: number | null = null;
   let tied: number[] = [];
   for (let i = 0; i < n; i++) {
     if (s.labels[2 + i] !== -1) continue;
@@ -60,7 +95,8 @@ function explore(s: Search, pos: number, better: boolean): void {
     if (minKey > s.best.keys[pos]) return;
     nowBetter = minKey < s.best.keys[pos];
   }
-  for (const i of tied) {
+  const candidates = s.calls > CANONICAL_SEARCH_BUDGET ? [tied[0]] : representatives(s.blocks, tied);
+  for (const i of candidates) {
     s.labels[2 + i] = 2 + pos;
     s.order.push(i);
     s.keys.push(minKey);
@@ -78,7 +114,7 @@ function explore(s: Search, pos: number, better: boolean): void {
 export function canonicalNasnetCell(cell: NasnetCell): NasnetCell {
   const n = cell.blocks.length;
   const labels = [0, 1, ...Array.from({ length: n }, () => -1)];
-  const s: Search = { blocks: cell.blocks, labels, order: [], keys: [], best: null };
+  const s: Search = { blocks: cell.blocks, labels, order: [], keys: [], best: null, calls: 0 };
   explore(s, 0, false);
   const order = s.best?.order ?? [];
   const newLabel = [0, 1, ...Array.from({ length: n }, () => -1)];
