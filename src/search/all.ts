@@ -3,7 +3,9 @@
  * Import this file (not the registry alone) where strategies are built by name.
  */
 import './bo.ts';
+import './bohb.ts';
 import './evolution/aging.ts';
+import './evolution/large-scale.ts';
 import './grid.ts';
 import './hyperband.ts';
 import './random.ts';
