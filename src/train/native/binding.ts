@@ -2,8 +2,8 @@
  * Builds tfjs-node's N-API binding with node-gyp against the libraries in deps/lib and the local Node.js
  * headers, then checks that it loads and trains in a fresh Node process.
  */
-import { existsSync, rmSync, symlinkSync, lstatSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { NativeLayout } from './layout.ts';
 import { NAPI_BUILD_VERSION } from './layout.ts';
 import { checkCompiler, NativeInstallError, nodeGypCommand, nodeHeadersDir, runTool, unresolvedLibraries } from './tools.ts';
@@ -30,6 +30,21 @@ export function linkLibraries(layout: NativeLayout): void {
     if (existsSync(path) || isLink(path)) rmSync(path, { force: true });
     symlinkSync(target, path);
   }
+}
+
+/**
+ * Points the package's deps/ and lib/ at the native folder (relative symlinks), replacing whatever npm
+ * left there. Returns true when a link had to be (re)made.
+ */
+export function linkPackage(layout: NativeLayout): boolean {
+  let changed = false;
+  for (const { link, target } of layout.links) {
+    if (isLink(link) && resolve(dirname(link), readlinkSync(link)) === resolve(target)) continue;
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(relative(dirname(link), target), link);
+    changed = true;
+  }
+  return changed;
 }
 
 function isLink(path: string): boolean {

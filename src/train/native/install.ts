@@ -4,17 +4,18 @@
  * 1. npm installs `@tensorflow/tfjs-node` (or `-gpu`) at the installed tfjs version with scripts ignored
  *    (its install script would fetch libtensorflow from a storage host instead of a registry);
  * 2. pip downloads the TensorFlow wheel (and for `--gpu` the CUDA wheels it pins) into .native/wheels;
- * 3. the libraries and C headers are extracted into the package's deps/ and linked under the names its
- *    binding expects; 4. node-gyp builds the binding against the local Node.js headers;
+ * 3. the libraries and C headers are extracted into .native/<package>/deps, linked under the names the
+ *    binding expects, and the package's deps/ and lib/ become symlinks into .native/<package>;
+ * 4. node-gyp builds the binding (into .native/<package>/lib) against the local Node.js headers;
  * 5. a fresh Node process loads it and trains two steps; 6. a stamp records the install.
- * Each step is skipped when its result is already in place, and the whole install when the stamp matches
- * and the check passes.
+ * When the stamp matches, a later run (after `npm ci` wiped node_modules, say) only reinstalls the npm
+ * package, relinks and checks: seconds instead of a rebuild.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { buildBinding, linkLibraries, verifyBinding } from './binding.ts';
+import { buildBinding, linkLibraries, linkPackage, verifyBinding } from './binding.ts';
 import type { InstallStamp, NativeLayout, NativeVariant } from './layout.ts';
-import { CUDA_WHEELS_2_15, installedVersion, nativeLayout, projectRoot, readStamp, TF_VERSION, wheelProject } from './layout.ts';
+import { CUDA_WHEELS_2_15, installedVersion, nativeLayout, nativePackageName, projectRoot, readStamp, TF_VERSION, wheelProject } from './layout.ts';
 import { checkPip, NativeInstallError, runTool } from './tools.ts';
 import { cudaRules, downloadWheels, extractWheel, tensorflowRules } from './wheel.ts';
 
@@ -54,6 +55,10 @@ export async function installNativeBackend(opts: InstallOptions = {}): Promise<I
   }
   const root = opts.root ?? projectRoot();
   const layout = nativeLayout(variant, root);
+  const tfjsVersion = installedVersion(root, '@tensorflow/tfjs');
+  if (tfjsVersion === undefined) {
+    throw new NativeInstallError(`@tensorflow/tfjs is not installed under ${root}; run \`npm ci\` first`);
+  }
   const seconds: Record<string, number> = {};
   const t0 = performance.now();
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -62,19 +67,17 @@ export async function installNativeBackend(opts: InstallOptions = {}): Promise<I
     seconds[name] = (performance.now() - start) / 1000;
     return out;
   };
-  const tfjsVersion = installedVersion(root, '@tensorflow/tfjs');
-  if (tfjsVersion === undefined) {
-    throw new NativeInstallError(`@tensorflow/tfjs is not installed under ${root}; run \`npm ci\` first`);
-  }
   const stamp = readStamp(layout);
-  if (!opts.force && stamp?.tfVersion === tfVersion && stamp.node === process.versions.node &&
-    installedVersion(root, layout.packageName) === tfjsVersion) {
+  if (!opts.force && stamp?.tfVersion === tfVersion && stamp.packageVersion === tfjsVersion && existsSync(layout.bindingFile)) {
+    await step('npm', () => ensurePackage(layout, tfjsVersion, log));
+    relinkAll(root, log);
     try {
-      const check = await verifyBinding(layout);
-      log(`${layout.packageName} ${tfjsVersion} on TensorFlow ${check.tfVersion} is installed and trains; nothing to do`);
-      return { layout, skipped: true, tfVersion: check.tfVersion, seconds: { total: (performance.now() - t0) / 1000 } };
-    } catch {
-      log('an earlier install is in place but does not load; installing again');
+      const check = await step('verify', () => verifyBinding(layout));
+      log(`${layout.packageName} ${tfjsVersion} on TensorFlow ${check.tfVersion} (built ${stamp.installedAt}) loads and trains; nothing to rebuild`);
+      seconds.total = (performance.now() - t0) / 1000;
+      return { layout, skipped: true, tfVersion: check.tfVersion, seconds };
+    } catch (err) {
+      log(`the earlier build in ${layout.nativeDir} does not work (${(err as Error).message.split('\n')[0]}); building again`);
     }
   }
   log(`python: ${checkPip()}`);
@@ -82,6 +85,7 @@ export async function installNativeBackend(opts: InstallOptions = {}): Promise<I
   const requirements = [`${wheelProject(variant)}==${tfVersion}`, ...(variant === 'gpu' ? cudaWheels(tfVersion) : [])];
   const wheels = await step('pip', () => downloadWheels({ requirements, dir: layout.wheelDir, log }));
   await step('extract', () => extractAll(layout, wheels, log));
+  relinkAll(root, log);
   await step('build', () => buildBinding(layout, log));
   const check = await step('verify', () => verifyBinding(layout));
   log(`${layout.packageName} loads TensorFlow ${check.tfVersion} and trains (loss ${check.loss.toFixed(4)})`);
@@ -90,6 +94,15 @@ export async function installNativeBackend(opts: InstallOptions = {}): Promise<I
   seconds.total = (performance.now() - t0) / 1000;
   log(`done in ${seconds.total.toFixed(1)} s (${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')})`);
   return { layout, skipped: false, tfVersion: check.tfVersion, seconds };
+}
+
+/** Links every native package present in node_modules to its build in .native (npm may have replaced it). */
+function relinkAll(root: string, log: (line: string) => void): void {
+  for (const v of ['cpu', 'gpu'] as const) {
+    const other = nativeLayout(v, root);
+    if (!existsSync(other.packageDir) || !existsSync(other.nativeDir)) continue;
+    if (linkPackage(other)) log(`linked ${other.packageName}'s deps/ and lib/ to ${other.nativeDir}`);
+  }
 }
 
 function cudaWheels(tfVersion: string): readonly string[] {
@@ -106,8 +119,13 @@ async function ensurePackage(layout: NativeLayout, version: string, log: (line: 
     return;
   }
   log(`installing ${layout.packageName}@${version} from npm (install script ignored)`);
+  // Packages installed with --no-save are extraneous to npm: name the other native package too, if
+  // present, or npm would prune it (its build in .native survives either way and is linked again).
+  const keep = (['cpu', 'gpu'] as const).map(nativePackageName)
+    .filter((p) => p !== layout.packageName && installedVersion(layout.root, p) !== undefined)
+    .map((p) => `${p}@${installedVersion(layout.root, p) ?? ''}`);
   const res = await runTool('npm', ['install', '--no-save', '--ignore-scripts', '--no-audit', '--no-fund',
-    `${layout.packageName}@${version}`], { cwd: layout.root });
+    `${layout.packageName}@${version}`, ...keep], { cwd: layout.root });
   if (res.code !== 0) {
     throw new NativeInstallError(`npm could not install ${layout.packageName}@${version} (exit ${res.code}).\n${res.tail.trim()}`);
   }
@@ -115,7 +133,9 @@ async function ensurePackage(layout: NativeLayout, version: string, log: (line: 
 
 /** Replaces deps/ with the wheels' libraries and headers, and links the names the binding expects. */
 async function extractAll(layout: NativeLayout, wheels: readonly string[], log: (line: string) => void): Promise<void> {
+  rmSync(layout.stampFile, { force: true });
   rmSync(layout.depsDir, { recursive: true, force: true });
+  rmSync(layout.bindingDir, { recursive: true, force: true });
   mkdirSync(layout.libDir, { recursive: true });
   mkdirSync(layout.includeDir, { recursive: true });
   for (const wheel of wheels) {

@@ -65,16 +65,26 @@ export interface NativeLayout {
   packageName: string;
   /** node_modules/<package>. */
   packageDir: string;
-  /** <package>/deps: headers in include/, libraries in lib/, CUDA libraries in nvidia/. */
+  /**
+   * <root>/.native/<tfjs-node|tfjs-node-gpu>: the libraries and the built binding live here, outside
+   * node_modules, so `npm ci` or npm's pruning of the package costs a relink, not a rebuild.
+   */
+  nativeDir: string;
+  /** <nativeDir>/deps: headers in include/, libraries in lib/, CUDA libraries in nvidia/. */
   depsDir: string;
-  /** <package>/deps/lib. */
+  /** <nativeDir>/deps/lib. */
   libDir: string;
-  /** <package>/deps/include. */
+  /** <nativeDir>/deps/include. */
   includeDir: string;
-  /** Where tfjs-node's loader (node-pre-gyp `find`) looks for the binding: lib/napi-v8/tfjs_binding.node. */
-  bindingFile: string;
-  /** Folder of the built binding (node-gyp's `module_path`). */
+  /** Folder of the built binding (node-gyp's `module_path`): <nativeDir>/lib/napi-v8. */
   bindingDir: string;
+  /** <bindingDir>/tfjs_binding.node. */
+  bindingFile: string;
+  /**
+   * Symlinks inside the package pointing into nativeDir: <package>/deps (where binding.gyp takes headers
+   * and libraries) and <package>/lib (where tfjs-node's loader, node-pre-gyp `find`, looks for the binding).
+   */
+  links: ReadonlyArray<{ link: string; target: string }>;
   /** JSON stamp written after a verified install (see {@link InstallStamp}). */
   stampFile: string;
   /** Download cache for wheels: <root>/.native/wheels (ignored by git). */
@@ -88,18 +98,24 @@ export const NAPI_BUILD_VERSION = 8;
 export function nativeLayout(variant: NativeVariant, root: string = projectRoot()): NativeLayout {
   const packageName = nativePackageName(variant);
   const packageDir = join(root, 'node_modules', ...packageName.split('/'));
-  const depsDir = join(packageDir, 'deps');
-  const bindingDir = join(packageDir, 'lib', `napi-v${NAPI_BUILD_VERSION}`);
+  const nativeDir = join(root, '.native', packageName.split('/')[1] ?? packageName);
+  const depsDir = join(nativeDir, 'deps');
+  const bindingDir = join(nativeDir, 'lib', `napi-v${NAPI_BUILD_VERSION}`);
   return {
     root,
     packageName,
     packageDir,
+    nativeDir,
     depsDir,
     libDir: join(depsDir, 'lib'),
     includeDir: join(depsDir, 'include'),
     bindingDir,
     bindingFile: join(bindingDir, 'tfjs_binding.node'),
-    stampFile: join(depsDir, 'nas-native.json'),
+    links: [
+      { link: join(packageDir, 'deps'), target: depsDir },
+      { link: join(packageDir, 'lib'), target: join(nativeDir, 'lib') },
+    ],
+    stampFile: join(nativeDir, 'nas-native.json'),
     wheelDir: join(root, '.native', 'wheels'),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { InstallStamp, NativeVariant } from './layout.ts';
 import { installedVersion, nativeLayout, projectRoot, readStamp } from './layout.ts';
 
@@ -28,8 +29,11 @@ export function nativeInstallState(variant: NativeVariant, root: string = projec
   if (installedVersion(root, layout.packageName) === undefined) {
     return { ...base, installed: false, reason: `${layout.packageName} is not installed (run \`nas backend install${flag}\`)` };
   }
-  if (!existsSync(layout.bindingFile) || !existsSync(`${layout.libDir}/libtensorflow.so.2`)) {
-    return { ...base, installed: false, reason: `${layout.packageName} has no built binding or TensorFlow library (run \`nas backend install${flag}\`)` };
+  if (!existsSync(layout.bindingFile) || !existsSync(join(layout.libDir, 'libtensorflow.so.2'))) {
+    return { ...base, installed: false, reason: `${layout.packageName} has no binding built against TensorFlow's wheel in ${layout.nativeDir} (run \`nas backend install${flag}\`)` };
+  }
+  if (!layout.links.every(({ link }) => existsSync(link))) {
+    return { ...base, installed: false, reason: `${layout.packageName} is not linked to its build in ${layout.nativeDir} (run \`nas backend install${flag}\`; it relinks in seconds)` };
   }
   return { ...base, installed: true, stamp: readStamp(layout) };
 }
