@@ -86,6 +86,11 @@ export class Runner {
     this.lines = events.length;
   }
 
+  /** Journals that a new process took the run over (after `restore`, before `run`). */
+  markResumed(): void {
+    this.record({ e: 'resumed', pid: process.pid, t: this.now() });
+  }
+
   /** Runs until the budget is spent and nothing is in flight. Returns the book. */
   async run(): Promise<TrialBook> {
     for (const trial of this.book.unfinished()) this.dispatch(trial);

@@ -182,7 +182,7 @@ async function drive(
   try {
     if (fromLine !== undefined) {
       runner.restore(events, fromLine, paths.journal);
-      journal.append({ e: 'resumed', pid: process.pid, t: Date.now() });
+      runner.markResumed();
       (runtime.log ?? defaultLog)(`resuming ${paths.dir}: ${runner.book.done} children done, ${runner.book.unfinished().length} in flight`);
     }
     const book = await runner.run();

@@ -1,0 +1,95 @@
+/**
+ * The real thing: `nas evolve` processes (with their worker processes) killed with SIGKILL at random
+ * moments and resumed with `--resume` until the run completes must end with exactly the journal
+ * results and the best child of an uninterrupted run with the same seed.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../src/core/rng.ts';
+import { readJournal } from '../src/store/journal.ts';
+import { results } from './helpers/journal-results.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CSV = '../shared/benchmarks/nas-bench-201/cifar10.csv';
+const RUN = ['bin/nas.js', 'evolve', '--space', 'nas-bench-201', '--population', '10', '--sample', '3', '--budget', '80',
+  '--seed', '77', '--evaluator', `table:${CSV}`, '--workers', '1', '--snapshot-every', '10', '--json'];
+
+interface Outcome { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Counts complete journal lines (0 when there is no journal yet). */
+function journalLines(file: string): number {
+  if (!existsSync(file)) return 0;
+  const buf = readFileSync(file);
+  let n = 0;
+  for (const b of buf) if (b === 0x0a) n++;
+  return n;
+}
+
+/**
+ * Runs `nas` and SIGKILLs it when `kill` says so: after a delay (to hit start-up too) or once the
+ * journal has grown by some lines (to hit the run at any point of its work).
+ */
+function runUntilKilled(args: string[], journal: string, kill: { afterMs?: number; afterLines?: number }): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const start = journalLines(journal);
+    const poll = setInterval(() => {
+      if (kill.afterLines !== undefined && journalLines(journal) >= start + kill.afterLines) child.kill('SIGKILL');
+    }, 5);
+    const timer = kill.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
+    child.on('exit', (code, signal) => {
+      clearInterval(poll);
+      if (timer) clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+const lastJson = (stdout: string): { best: unknown; evaluations: number; resumes: number } => JSON.parse(stdout.trim().split('\n').pop() as string);
+
+describe('SIGKILL and --resume', () => {
+  it('ends with the journal results and best child of an uninterrupted run', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'nas-kill-'));
+    const ref = spawnSync(process.execPath, [...RUN, '--run-dir', join(base, 'ref')], { cwd: ROOT, encoding: 'utf8' });
+    expect(ref.status, ref.stderr).toBe(0);
+    const reference = lastJson(ref.stdout);
+    expect(reference.evaluations).toBe(80);
+
+    const dir = join(base, 'killed');
+    const rng = Rng.seeded(20260);
+    let kills = 0;
+    const killedAt: number[] = [];
+    let final: Outcome | undefined;
+    for (let attempt = 0; attempt < 40 && !final; attempt++) {
+      const args = existsSync(join(dir, 'config.json')) ? [...RUN.slice(0, 2), '--resume', dir, '--json'] : [...RUN, '--run-dir', dir];
+      const journal = join(dir, 'journal.jsonl');
+      const kill = attempt >= 25 ? {} : rng.next() < 0.2 ? { afterMs: rng.intBetween(100, 1500) } : { afterLines: rng.intBetween(1, 60) };
+      const out = await runUntilKilled(args, journal, kill);
+      if (out.signal === 'SIGKILL') {
+        kills++;
+        killedAt.push(journalLines(journal));
+      }
+      else {
+        expect(out.code, out.stderr).toBe(0);
+        final = out;
+      }
+    }
+    expect(final).toBeDefined();
+    expect(kills).toBeGreaterThanOrEqual(5);
+    // Kills must land inside the run, not only before it starts or after it ends.
+    expect(killedAt.filter((n) => n > 0).length, `journal lines at each kill: ${killedAt.join(', ')}`).toBeGreaterThanOrEqual(2);
+    const summary = lastJson(final!.stdout);
+    expect(summary.best).toEqual(reference.best);
+    const killedEvents = readJournal(join(dir, 'journal.jsonl')).events;
+    expect(results(killedEvents)).toEqual(results(readJournal(join(base, 'ref', 'journal.jsonl')).events));
+    expect(killedEvents.filter((e) => e.e === 'resumed').length).toBe(summary.resumes);
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toContain('"seed": 77');
+  });
+});
