@@ -1,0 +1,181 @@
+/**
+ * One conformance suite over EVERY registered strategy (whatever src/search/all.ts registers) and
+ * several spaces: suggestions stay inside the space; the same seed gives the same sequence and
+ * another seed a different one; a second tell, or a tell for an unknown id, is a UsageError; save
+ * then restore into a fresh strategy continues exactly as the uninterrupted run.
+ *
+ * Objectives run in-process: Branin on its domain, a smooth function of the example hyperparameter
+ * space (with conditional parameters), and a fixed score per NAS-Bench-201 edge op. Some trials fail
+ * on purpose, and results are told with a delay so strategies see pending trials; a strategy that
+ * answers `wait` gets the oldest pending result.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../src/core/errors.ts';
+import { Rng } from '../src/core/rng.ts';
+import '../src/search/all.ts';
+import { createStrategy, strategyNames } from '../src/search/registry.ts';
+import type { Strategy, Suggestion } from '../src/search/strategy.ts';
+import { hparamsSpaceFromJSON } from '../src/spaces/hparams.ts';
+import { loadSpace } from '../src/spaces/load.ts';
+import type { SearchSpace } from '../src/spaces/space.ts';
+import { branin } from '../src/train/evaluators/synthetic.ts';
+
+interface Case {
+  name: string;
+  space: SearchSpace<unknown>;
+  /** Score to maximise. */
+  score(config: unknown): number;
+}
+
+const readJSON = (name: string): unknown => JSON.parse(readFileSync(new URL(`../search-spaces/${name}.json`, import.meta.url), 'utf8'));
+
+const CASES: Case[] = [
+  {
+    name: 'branin (hparams, continuous)',
+    space: hparamsSpaceFromJSON(readJSON('branin')) as SearchSpace<unknown>,
+    score: (c) => {
+      const v = c as { x1: number; x2: number };
+      return -branin(v.x1, v.x2);
+    },
+  },
+  {
+    name: 'hparams-example (conditional, log, int, categorical)',
+    space: hparamsSpaceFromJSON(readJSON('hparams-example')) as SearchSpace<unknown>,
+    score: (c) => {
+      const v = c as Record<string, number | string | boolean>;
+      const lr = Math.log10(v.learning_rate as number);
+      const bonus = v.optimizer === 'sgd' ? 1 - Math.abs((v.momentum as number) - 0.9) : 0.8;
+      return -((lr + 2) ** 2) + bonus - Math.abs((v.dropout as number) - 0.2) + (v.batch_size === 128 ? 0.3 : 0);
+    },
+  },
+  {
+    name: 'nas-bench-201 (architecture)',
+    space: loadSpace('nas-bench-201'),
+    score: (c) => {
+      const OP_SCORE: Record<string, number> = { none: 0, skip_connect: 0.5, nor_conv_1x1: 1, nor_conv_3x3: 2, avg_pool_3x3: 0.2 };
+      const edges = (c as { edges: string[] }).edges;
+      return edges.reduce((s, op, i) => s + OP_SCORE[op] * (1 + i / 10), 0);
+    },
+  },
+];
+
+/**
+ * Strategy options the suite passes: grid search is seed-independent unless shuffled; GP-EI gets a
+ * lighter acquisition search (the contract does not depend on it; this keeps the suite fast).
+ */
+const OPTIONS: Record<string, Record<string, unknown>> = {
+  grid: { shuffle: true },
+  bo: { candidates: 200, localStarts: 2, observedStarts: 1, localIter: 10, restarts: 1, fitIter: 20 },
+};
+
+const BUDGET = 60;
+/** Results are told once this many trials are pending (so strategies see pending trials). */
+const DELAY = 2;
+
+function build(name: string, c: Case, seed: number): Strategy<unknown> {
+  return createStrategy(name, { space: c.space, rng: Rng.seeded(seed).split(name), budget: BUDGET, options: OPTIONS[name] ?? {} });
+}
+
+/** Drives a strategy deterministically; the pending queue is part of the driver's state. */
+class Driver {
+  readonly trace: string[] = [];
+  pending: Array<Suggestion<unknown>> = [];
+  done = false;
+
+  constructor(
+    readonly strategy: Strategy<unknown>,
+    readonly c: Case,
+  ) {}
+
+  /** Runs until `suggestions` more suggestions were made (or the strategy is done). */
+  run(suggestions: number): void {
+    let made = 0;
+    let guard = 0;
+    while (made < suggestions && !this.done) {
+      if (++guard > 100 * suggestions + 100) throw new Error(`${this.strategy.name}: no progress`);
+      const r = this.strategy.ask();
+      if (r.kind === 'done') {
+        this.done = true;
+        break;
+      }
+      if (r.kind === 'wait') {
+        if (this.pending.length === 0) throw new Error(`${this.strategy.name} answered wait with nothing pending`);
+        this.tellOldest();
+        continue;
+      }
+      const s = r.suggestion;
+      this.trace.push(`${s.id}:${this.c.space.hash(s.config)}:${s.fidelity ?? ''}:${s.parentId ?? ''}`);
+      this.pending.push(s);
+      made++;
+      if (this.pending.length >= DELAY) this.tellOldest();
+    }
+  }
+
+  private tellOldest(): void {
+    const s = this.pending.shift() as Suggestion<unknown>;
+    if (s.id % 7 === 3) this.strategy.tell(s.id, { status: 'failed' });
+    else this.strategy.tell(s.id, { status: 'ok', score: this.c.score(s.config) });
+  }
+}
+
+describe.each(strategyNames())('strategy %s', (name) => {
+  describe.each(CASES)('on $name', (c) => {
+    it('suggests only members of the space', () => {
+      const d = new Driver(build(name, c, 1), c);
+      let checked = 0;
+      const original = d.pending.push.bind(d.pending);
+      d.pending.push = (...items: Array<Suggestion<unknown>>): number => {
+        for (const s of items) {
+          const back = c.space.validate(JSON.parse(JSON.stringify(c.space.toJSON(s.config))));
+          expect(c.space.hash(back)).toBe(c.space.hash(s.config));
+          checked++;
+        }
+        return original(...items);
+      };
+      d.run(45);
+      expect(checked).toBeGreaterThan(0);
+      expect(checked).toBe(d.trace.length);
+    });
+
+    it('repeats its sequence with the same seed and changes it with another', () => {
+      const a = new Driver(build(name, c, 11), c);
+      const b = new Driver(build(name, c, 11), c);
+      const other = new Driver(build(name, c, 12), c);
+      a.run(30);
+      b.run(30);
+      other.run(30);
+      expect(b.trace).toEqual(a.trace);
+      expect(other.trace).not.toEqual(a.trace);
+    });
+
+    it('throws a UsageError on a second tell and on a tell for an unknown id', () => {
+      const s = build(name, c, 3);
+      let r = s.ask();
+      while (r.kind === 'wait') r = s.ask();
+      expect(r.kind).toBe('suggestion');
+      if (r.kind !== 'suggestion') return;
+      const id = r.suggestion.id;
+      s.tell(id, { status: 'ok', score: c.score(r.suggestion.config) });
+      expect(() => s.tell(id, { status: 'ok', score: 1 })).toThrow(UsageError);
+      expect(() => s.tell(id + 1000, { status: 'ok', score: 1 })).toThrow(UsageError);
+      expect(() => s.tell(-1, { status: 'failed' })).toThrow(UsageError);
+    });
+
+    it.each([7, 25])('continues exactly after save at %i suggestions and restore into a fresh strategy', (at) => {
+      const a = new Driver(build(name, c, 5), c);
+      a.run(at);
+      const saved: unknown = JSON.parse(JSON.stringify(a.strategy.saveState()));
+      const fresh = build(name, c, 5);
+      fresh.loadState(saved);
+      const b = new Driver(fresh, c);
+      b.pending = [...a.pending];
+      b.done = a.done;
+      const start = a.trace.length;
+      a.run(20);
+      b.run(20);
+      expect(b.trace).toEqual(a.trace.slice(start));
+      expect(b.trace.length).toBeGreaterThan(0);
+    });
+  });
+});
