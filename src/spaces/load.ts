@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { FileFormatError, UsageError, ValidationError } from '../core/errors.ts';
 import { asObject } from '../genome/check.ts';
 import type { GenomeKind } from '../genome/genome.ts';
+import { LSE_SPACE_TYPE, lseSpaceFromJSON } from './large-scale.ts';
 import { NB201_SPACE_TYPE, nb201SpaceFromJSON } from './nas-bench-201.ts';
 import { NASNET_SPACE_TYPE, nasnetSpaceFromJSON } from './nasnet-cell.ts';
 import type { SearchSpace } from './space.ts';
@@ -41,6 +42,7 @@ const stem = (file: string): string => basename(file, extname(file));
 
 registerSpaceType(NASNET_SPACE_TYPE, (json, file) => nasnetSpaceFromJSON(json, stem(file)));
 registerSpaceType(NB201_SPACE_TYPE, (json, file) => nb201SpaceFromJSON(json, stem(file)));
+registerSpaceType(LSE_SPACE_TYPE, (json, file) => lseSpaceFromJSON(json, stem(file)));
 
 /** Names of the spaces shipped in search-spaces/ (file names without `.json`), sorted. */
 export function builtinSpaceNames(): string[] {
