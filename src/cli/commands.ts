@@ -4,11 +4,13 @@
  */
 import type { CommandModule } from 'yargs';
 import { backendCommand } from './backend.ts';
+import { doctorCommand } from './doctor.ts';
 import { evolveCommand } from './evolve.ts';
 import { genomeCommand } from './genome.ts';
 import { spaceCommand } from './space.ts';
+import { statusCommand } from './status.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, genomeCommand, spaceCommand, evolveCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, statusCommand];
