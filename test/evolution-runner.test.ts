@@ -54,7 +54,7 @@ describe('runner', () => {
     const maxParams = 800_000;
     const summary = await startRun(config({ budget: 40, maxParams }), dir, quiet);
     const events = journalOf(dir);
-    const rejected = events.filter((e) => e.e === 'failed' && e.failure === 'rejected').map((e) => e.id);
+    const rejected = events.flatMap((e) => (e.e === 'failed' && e.failure === 'rejected' ? [e.id] : []));
     const started = new Set(events.filter((e) => e.e === 'started').map((e) => e.id));
     expect(rejected.length).toBeGreaterThan(0);
     expect(started.size).toBe(40);
@@ -127,7 +127,7 @@ describe('runner', () => {
     expect(s.top).toHaveLength(3);
     expect(s.best?.score).toBe(Math.max(...events.map((e) => (e.e === 'finished' ? e.score : -1))));
     const outcomes = new Set(events.filter((e) => e.e === 'finished' || e.e === 'failed').map((e) => e.id));
-    expect(s.inFlight).toEqual(events.filter((e) => e.e === 'asked' && !outcomes.has(e.id)).map((e) => e.id));
+    expect(s.inFlight).toEqual(events.flatMap((e) => (e.e === 'asked' && !outcomes.has(e.id) ? [e.id] : [])));
     expect(s.children).toBe(events.filter((e) => e.e === 'asked').length);
   });
 });
