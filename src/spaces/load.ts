@@ -4,11 +4,13 @@
  * picks a factory from a registry; other modules add types with `registerSpaceType`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileFormatError, UsageError, ValidationError } from '../core/errors.ts';
 import { asObject } from '../genome/check.ts';
 import type { GenomeKind } from '../genome/genome.ts';
+import { hparamsSpaceFromJSON } from './hparams.ts';
+import { JOINT_SPACE_TYPE, jointSpaceFromJSON } from './joint.ts';
 import { LSE_SPACE_TYPE, lseSpaceFromJSON } from './large-scale.ts';
 import { NB201_SPACE_TYPE, nb201SpaceFromJSON } from './nas-bench-201.ts';
 import { NASNET_SPACE_TYPE, nasnetSpaceFromJSON } from './nasnet-cell.ts';
@@ -43,6 +45,15 @@ const stem = (file: string): string => basename(file, extname(file));
 registerSpaceType(NASNET_SPACE_TYPE, (json, file) => nasnetSpaceFromJSON(json, stem(file)));
 registerSpaceType(NB201_SPACE_TYPE, (json, file) => nb201SpaceFromJSON(json, stem(file)));
 registerSpaceType(LSE_SPACE_TYPE, (json, file) => lseSpaceFromJSON(json, stem(file)));
+registerSpaceType('hparams', (json, file) => hparamsSpaceFromJSON(json, { name: stem(file) }));
+registerSpaceType(JOINT_SPACE_TYPE, (json, file) =>
+  jointSpaceFromJSON(json, {
+    name: stem(file),
+    // A relative path inside a joint file is relative to that file's folder.
+    loadSpace: (ref) => loadSpace(/[\\/]|\.json$/.test(ref) && !isAbsolute(ref) ? resolve(dirname(file), ref) : ref),
+    spaceFromJSON: (inline) => spaceFromJSON(inline, file),
+  }),
+);
 
 /** Names of the spaces shipped in search-spaces/ (file names without `.json`), sorted. */
 export function builtinSpaceNames(): string[] {
