@@ -22,6 +22,8 @@ export interface EvaluatorOptions {
   report?: string;
   /** Directory relative paths in the evaluator spec are resolved from. Default: the working directory. */
   baseDir?: string;
+  /** The run directory, where evaluators may keep per-trial files (large-scale evolution's trained weights). Absent outside a run. */
+  runDir?: string;
   /** Further evaluator-specific options (epochs, dataset, experiment file, ...). */
   extra?: Record<string, unknown>;
 }
