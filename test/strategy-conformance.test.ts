@@ -5,7 +5,8 @@
  * then restore into a fresh strategy continues exactly as the uninterrupted run.
  *
  * Objectives run in-process: Branin on its domain, a smooth function of the example hyperparameter
- * space (with conditional parameters), and a fixed score per NAS-Bench-201 edge op. Some trials fail
+ * space (with conditional parameters), a fixed score per NAS-Bench-201 edge op, and a joint
+ * NAS-Bench-201 + training-hyperparameter space. Some trials fail
  * on purpose, and results are told with a delay so strategies see pending trials; a strategy that
  * answers `wait` gets the oldest pending result.
  */
@@ -56,6 +57,15 @@ const CASES: Case[] = [
       const OP_SCORE: Record<string, number> = { none: 0, skip_connect: 0.5, nor_conv_1x1: 1, nor_conv_3x3: 2, avg_pool_3x3: 0.2 };
       const edges = (c as { edges: string[] }).edges;
       return edges.reduce((s, op, i) => s + OP_SCORE[op] * (1 + i / 10), 0);
+    },
+  },
+  {
+    name: 'joint-example (architecture + hyperparameters)',
+    space: loadSpace('joint-example'),
+    score: (c) => {
+      const v = c as { arch: { edges: string[] }; hparams: Record<string, number> };
+      const convs = v.arch.edges.filter((op) => op === 'nor_conv_3x3').length;
+      return convs - Math.abs(Math.log10(v.hparams.learning_rate) + 1.5) + (v.hparams.batch_size === 128 ? 0.5 : 0);
     },
   },
 ];
