@@ -3,8 +3,11 @@
  * imports to build its evaluator from a spec (it satisfies core/evaluator.ts's EvaluatorModule).
  */
 import { registerEvaluator } from './registry.ts';
+import { createSyntheticEvaluator, syntheticNames } from './synthetic.ts';
 import { createTableEvaluator } from './table.ts';
 
 registerEvaluator('table', createTableEvaluator);
+// Synthetic objectives (branin, hartmann6): score = -value, regret in the metrics.
+for (const name of syntheticNames()) registerEvaluator(name, () => createSyntheticEvaluator(name));
 
 export { createEvaluator, evaluatorSchemes } from './registry.ts';
