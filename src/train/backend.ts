@@ -1,0 +1,118 @@
+/**
+ * Backend selection: `tensorflow` (native TensorFlow through tfjs-node, GPU or CPU), `wasm`
+ * (@tensorflow/tfjs-backend-wasm) and `cpu` (pure JavaScript). `auto` takes the best one that loads,
+ * in the order native GPU, native CPU, wasm, cpu, and records why each better one was unavailable.
+ * Each candidate is one small loader below; adding a backend is adding a loader to the list.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { NasError, ValidationError } from '../core/errors.ts';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+/** What a user asks for with `--backend`. */
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/** The backend in use after `selectBackend`. */
+export interface BackendSelection {
+  /** What was asked for. */
+  requested: BackendName;
+  /** The tfjs backend now active (`tf.getBackend()`): `tensorflow`, `wasm` or `cpu`. */
+  backend: string;
+  /** A readable description, e.g. `tensorflow (GPU)`, `wasm (simd)`, `cpu (pure JavaScript)`. */
+  description: string;
+  /** Why each better candidate was not used (empty when the first choice loaded). */
+  skipped: string[];
+}
+
+/** A backend the selector could not load, with the reason. */
+export class BackendUnavailableError extends NasError {}
+
+/** One candidate: loads (registers) its backend and activates it, or throws saying why not. */
+interface Candidate {
+  /** Label used in messages, e.g. `tensorflow (GPU)`. */
+  label: string;
+  load(): Promise<string>;
+}
+
+async function importOptional(moduleName: string): Promise<void> {
+  await import(moduleName);
+}
+
+async function activate(name: string): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tf.setBackend('${name}') failed to initialise`);
+  await tf.ready();
+}
+
+function nativeCandidate(device: 'GPU' | 'CPU'): Candidate {
+  const moduleName = device === 'GPU' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  return {
+    label: `tensorflow (${device})`,
+    async load() {
+      try {
+        await importOptional(moduleName);
+      } catch (err) {
+        const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
+        throw new Error(missing ? `${moduleName} is not installed` : `${moduleName} did not load (${firstLine(err)})`, { cause: err });
+      }
+      await activate('tensorflow');
+      return `tensorflow (${device})`;
+    },
+  };
+}
+
+const wasmCandidate: Candidate = {
+  label: 'wasm',
+  async load() {
+    await import('@tensorflow/tfjs-backend-wasm');
+    await activate('wasm');
+    return 'wasm';
+  },
+};
+
+const cpuCandidate: Candidate = {
+  label: 'cpu',
+  async load() {
+    await activate('cpu');
+    return 'cpu (pure JavaScript)';
+  },
+};
+
+function candidatesFor(name: BackendName): Candidate[] {
+  switch (name) {
+    case 'auto':
+      return [nativeCandidate('GPU'), nativeCandidate('CPU'), wasmCandidate, cpuCandidate];
+    case 'tensorflow':
+      return [nativeCandidate('GPU'), nativeCandidate('CPU')];
+    case 'wasm':
+      return [wasmCandidate];
+    case 'cpu':
+      return [cpuCandidate];
+    default:
+      throw new ValidationError(`unknown backend '${String(name)}'`, { field: 'backend' }, BACKEND_NAMES.join(', '));
+  }
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
+
+/**
+ * Activates the backend `name` (default `auto`) and says which one runs. Throws a
+ * BackendUnavailableError naming each reason when no candidate loads.
+ */
+export async function selectBackend(name: BackendName = 'auto'): Promise<BackendSelection> {
+  const skipped: string[] = [];
+  for (const candidate of candidatesFor(name)) {
+    try {
+      const description = await candidate.load();
+      return { requested: name, backend: tf.getBackend(), description, skipped };
+    } catch (err) {
+      skipped.push(`${candidate.label}: ${firstLine(err)}`);
+    }
+  }
+  const hint =
+    name === 'tensorflow'
+      ? '; install the native backend (tfjs-node) or choose --backend wasm or cpu'
+      : '';
+  throw new BackendUnavailableError(`backend '${name}' is unavailable: ${skipped.join('; ')}${hint}`);
+}

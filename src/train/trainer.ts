@@ -1,0 +1,331 @@
+/**
+ * Training one child: build its network, train it with a seeded custom loop (not `model.fit`, whose
+ * shuffle uses Math.random), then measure validation (and optionally test) accuracy. Every random
+ * thing (initializers, shuffles, augmentation, dropout masks) is drawn from the child's seed, so the
+ * same seed on the same backend gives the same numbers. A NaN loss or an out-of-memory error ends the
+ * child with status `failed` instead of throwing, and every tensor is released either way.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, Rng } from '../core/rng.ts';
+import type { EvalResult } from '../core/trial.ts';
+import { batchCount, batches } from '../data/batches.ts';
+import type { AugmentOptions, Batch, ImageSet, Normalization } from '../data/types.ts';
+import { planCost } from '../genome/cost.ts';
+import type { NetworkCost } from '../genome/cost.ts';
+import { networkPlan } from '../genome/network/network.ts';
+import type { NetworkConfig } from '../genome/network/network.ts';
+import type { NetworkPlan } from '../genome/network/plan.ts';
+import type { CellGenome } from '../genome/types.ts';
+import { buildModelFromPlan } from './builder.ts';
+import { classifyFailure, NonFiniteLossError } from './failures.ts';
+import { createOptimizer, learningRateAt } from './optimizers.ts';
+import type { OptimizerName, ScheduleName, ScheduledOptimizer } from './optimizers.ts';
+
+/** The images a child trains and is measured on (what `loadDataset` returns). */
+export interface TrainData {
+  /** Training images. */
+  train: ImageSet;
+  /** Validation images: the score. */
+  val: ImageSet;
+  /** Test images: measured only when `evaluateTest`, reported, never used to choose. */
+  test?: ImageSet;
+  /** Per-channel normalisation applied to every split. Default none (pixels / 255). */
+  normalization?: Normalization;
+  /** Training augmentation (random crop with padding, flip). Default none. */
+  augment?: AugmentOptions | false;
+}
+
+/** Loss and accuracy of one finished epoch. */
+export interface EpochStats {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training loss over the epoch's images (cross-entropy, without weight decay). */
+  loss: number;
+  /** Training accuracy over the epoch (with dropout and augmentation on). */
+  accuracy: number;
+  /** Learning rate of the epoch's last step. */
+  lr: number;
+  /** Wall-clock seconds of the epoch. */
+  seconds: number;
+}
+
+/** Progress inside an epoch, after each step. */
+export interface StepProgress {
+  epoch: number;
+  /** 1-based step within the epoch. */
+  step: number;
+  /** Steps in the epoch. */
+  steps: number;
+  /** Loss of this step's batch. */
+  loss: number;
+}
+
+/** Options of `trainChild` and `trainModel`. */
+export interface TrainOptions {
+  /** Training epochs (passes over the training images). */
+  epochs: number;
+  /** Seed of everything random in this child. */
+  seed: number;
+  /** Images per step. Default 64. */
+  batchSize?: number;
+  /** `sgd` (Nesterov momentum 0.9) or `adam`. Default `sgd`. */
+  optimizer?: OptimizerName;
+  /** Initial learning rate. Default 0.05 for sgd, 0.001 for adam. */
+  lr?: number;
+  /** SGD momentum. Default 0.9. */
+  momentum?: number;
+  /** Learning-rate schedule over all steps. Default `cosine` (Real et al. 2019). */
+  schedule?: ScheduleName;
+  /** L2 weight decay on convolution and dense kernels (added to the loss as wd/2 * sum of squares). Default 0. */
+  weightDecay?: number;
+  /** Also measure test accuracy (reported, never used to choose). Default false. */
+  evaluateTest?: boolean;
+  /** Trial id copied into the result. Default 0. */
+  trialId?: number;
+  /** Called after each epoch. */
+  onEpoch?: (stats: EpochStats) => void;
+  /** Called after each step (for a progress bar). */
+  onStep?: (progress: StepProgress) => void;
+}
+
+/** What training a child gives: an EvalResult (score = validation accuracy) plus its figures. */
+export interface TrainResult extends EvalResult {
+  /** Validation accuracy in [0, 1]; absent when the child failed. */
+  valAccuracy?: number;
+  /** Validation loss; absent when the child failed. */
+  valLoss?: number;
+  /** Test accuracy, when asked for; never used to choose. */
+  testAccuracy?: number;
+  /** Seconds spent in training steps (not building or evaluating). */
+  trainSeconds: number;
+  /** Training images per second of `trainSeconds`. */
+  imagesPerSecond: number;
+  /** Parameters (as `countParams()` counts them) and multiply-adds per image. */
+  params: number;
+  madds: number;
+  /** The tfjs backend that ran it. */
+  backend: string;
+  /** Per-epoch statistics of the epochs that finished. */
+  epochs: EpochStats[];
+}
+
+/** A genome and the macro network to build around it. */
+export interface ChildSpec {
+  genome: CellGenome;
+  network: NetworkConfig;
+}
+
+const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.05, adam: 0.001 };
+
+const toTensors = (batch: Batch): { x: tf.Tensor4D; y: tf.Tensor1D } => ({
+  x: tf.tensor4d(batch.x, [batch.size, ...batch.shape]),
+  y: tf.tensor1d(batch.y, 'int32'),
+});
+
+/** Accuracy and mean cross-entropy of `model` (inference mode) on `set`. */
+export async function evaluateModel(
+  model: tf.LayersModel,
+  set: ImageSet,
+  options: { batchSize?: number; normalization?: Normalization } = {},
+): Promise<{ accuracy: number; loss: number }> {
+  let correct = 0;
+  let lossSum = 0;
+  for (const batch of batches(set, { batchSize: options.batchSize ?? 128, normalization: options.normalization })) {
+    const [c, l] = tf.tidy(() => {
+      const { x, y } = toTensors(batch);
+      const probs = model.apply(x, { training: false }) as tf.Tensor2D;
+      const picked = tf.sum(tf.mul(probs, tf.oneHot(y, probs.shape[1])), 1);
+      const nll = tf.neg(tf.log(tf.maximum(picked, 1e-7)));
+      return [tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), y), 'int32')), tf.sum(nll)];
+    });
+    correct += (await c.data())[0];
+    lossSum += (await l.data())[0];
+    tf.dispose([c, l]);
+  }
+  return { accuracy: set.count > 0 ? correct / set.count : 0, loss: set.count > 0 ? lossSum / set.count : 0 };
+}
+
+/** The kernels weight decay applies to (convolutions and dense layers; not batch norm or biases). */
+function decayedWeights(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read() as tf.Variable);
+}
+
+/** The variables the optimiser updates. */
+function trainableVariables(model: tf.LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
+/** What one step needs besides the batch. */
+interface StepContext {
+  features: tf.LayersModel;
+  classifier: tf.layers.Layer;
+  plan: NetworkPlan;
+  trainable: tf.Variable[];
+  decayed: tf.Variable[];
+  weightDecay: number;
+}
+
+/** One optimisation step; returns the batch's cross-entropy (without decay), total loss and correct count. */
+async function trainStep(ctx: StepContext, opt: ScheduledOptimizer, batch: Batch, dropoutSeed: number): Promise<{ loss: number; total: number; correct: number }> {
+  const { x, y } = toTensors(batch);
+  const kept: tf.Tensor[] = [x, y];
+  try {
+    const loss = opt.optimizer.minimize(
+      () => {
+        let f = ctx.features.apply(x, { training: true }) as tf.Tensor;
+        if (ctx.plan.dropout > 0) f = tf.dropout(f, ctx.plan.dropout, undefined, dropoutSeed);
+        const logits = ctx.classifier.apply(f) as tf.Tensor2D;
+        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
+        kept.push(tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))), tf.keep(ce));
+        if (ctx.weightDecay <= 0 || ctx.decayed.length === 0) return ce;
+        const l2 = tf.addN(ctx.decayed.map((w) => tf.sum(tf.square(w))));
+        return tf.add(ce, tf.mul(l2, ctx.weightDecay / 2)) as tf.Scalar;
+      },
+      true,
+      ctx.trainable,
+    ) as tf.Scalar;
+    kept.push(loss);
+    const [correct, ce] = [kept[2], kept[3]];
+    return { loss: (await ce.data())[0], total: (await loss.data())[0], correct: (await correct.data())[0] };
+  } finally {
+    tf.dispose(kept);
+  }
+}
+
+/**
+ * Trains `model` (built from `plan`) in place. Throws NonFiniteLossError when the loss stops being
+ * finite. The caller owns and disposes the model.
+ */
+export async function trainModel(model: tf.LayersModel, plan: NetworkPlan, data: TrainData, options: TrainOptions): Promise<{ epochs: EpochStats[]; trainSeconds: number; images: number }> {
+  const name = options.optimizer ?? 'sgd';
+  const baseLr = options.lr ?? DEFAULT_LR[name];
+  const batchSize = options.batchSize ?? 64;
+  const opt = createOptimizer({ name, lr: baseLr, momentum: options.momentum });
+  const ctx: StepContext = {
+    features: tf.model({ inputs: model.inputs, outputs: model.getLayer(plan.features).output as tf.SymbolicTensor }),
+    classifier: model.getLayer(plan.logits),
+    plan,
+    trainable: trainableVariables(model),
+    decayed: decayedWeights(model),
+    weightDecay: options.weightDecay ?? 0,
+  };
+  const dataRng = Rng.seeded(options.seed).split('data');
+  const steps = batchCount(data.train.count, batchSize);
+  const totalSteps = steps * options.epochs;
+  const epochs: EpochStats[] = [];
+  let trainSeconds = 0;
+  let images = 0;
+  let step = 0;
+  try {
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      const start = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lr = baseLr;
+      let s = 0;
+      const source = batches(data.train, { batchSize, rng: dataRng.split(epoch), augment: data.augment, normalization: data.normalization });
+      for (const batch of source) {
+        lr = learningRateAt(options.schedule ?? 'cosine', baseLr, step, totalSteps);
+        opt.setLearningRate(lr);
+        const r = await trainStep(ctx, opt, batch, deriveSeed(options.seed, 'dropout', step));
+        step++;
+        s++;
+        if (!Number.isFinite(r.total)) throw new NonFiniteLossError(epoch, s, r.total);
+        lossSum += r.loss * batch.size;
+        correct += r.correct;
+        seen += batch.size;
+        options.onStep?.({ epoch, step: s, steps, loss: r.loss });
+      }
+      const seconds = (performance.now() - start) / 1000;
+      trainSeconds += seconds;
+      images += seen;
+      const stats = { epoch, loss: seen > 0 ? lossSum / seen : 0, accuracy: seen > 0 ? correct / seen : 0, lr, seconds };
+      epochs.push(stats);
+      options.onEpoch?.(stats);
+    }
+  } finally {
+    opt.dispose();
+  }
+  return { epochs, trainSeconds, images };
+}
+
+function failedResult(
+  trialId: number,
+  err: unknown,
+  cost: NetworkCost | undefined,
+  partial: { epochs: EpochStats[]; trainSeconds: number; images: number },
+  seconds: number,
+): TrainResult {
+  const { failure, error } = classifyFailure(err);
+  return {
+    trialId,
+    status: 'failed',
+    failure,
+    error,
+    seconds,
+    trainSeconds: partial.trainSeconds,
+    imagesPerSecond: partial.trainSeconds > 0 ? partial.images / partial.trainSeconds : 0,
+    params: cost?.params ?? 0,
+    madds: cost?.madds ?? 0,
+    backend: tf.getBackend(),
+    epochs: partial.epochs,
+  };
+}
+
+/**
+ * Builds, trains and evaluates one child. Never throws for the child's own failures: a NaN loss gives
+ * `failure: 'nan'`, running out of memory `failure: 'oom'`, an invalid genome or config `invalid`,
+ * anything else `crash`. Every tensor it created is disposed before it returns.
+ */
+export async function trainChild(child: ChildSpec, data: TrainData, options: TrainOptions): Promise<TrainResult> {
+  const started = performance.now();
+  const trialId = options.trialId ?? 0;
+  const partial = { epochs: [] as EpochStats[], trainSeconds: 0, images: 0 };
+  const onEpoch = (stats: EpochStats): void => {
+    partial.epochs.push(stats);
+    partial.trainSeconds += stats.seconds;
+    options.onEpoch?.(stats);
+  };
+  let cost: NetworkCost | undefined;
+  let model: tf.LayersModel | undefined;
+  try {
+    const plan = networkPlan(child.genome, child.network);
+    cost = planCost(plan);
+    model = buildModelFromPlan(plan, { seed: deriveSeed(options.seed, 'init') });
+    const trained = await trainModel(model, plan, data, { ...options, onEpoch });
+    partial.images = trained.images;
+    const val = await evaluateModel(model, data.val, { normalization: data.normalization });
+    const test = options.evaluateTest && data.test ? await evaluateModel(model, data.test, { normalization: data.normalization }) : undefined;
+    const imagesPerSecond = trained.trainSeconds > 0 ? trained.images / trained.trainSeconds : 0;
+    const last = trained.epochs[trained.epochs.length - 1];
+    return {
+      trialId,
+      status: 'ok',
+      score: val.accuracy,
+      ...(test ? { report: test.accuracy, testAccuracy: test.accuracy } : {}),
+      metrics: {
+        valAccuracy: val.accuracy,
+        valLoss: val.loss,
+        ...(last ? { trainLoss: last.loss, trainAccuracy: last.accuracy } : {}),
+        params: cost.params,
+        madds: cost.madds,
+        trainSeconds: trained.trainSeconds,
+        imagesPerSecond,
+      },
+      seconds: (performance.now() - started) / 1000,
+      valAccuracy: val.accuracy,
+      valLoss: val.loss,
+      trainSeconds: trained.trainSeconds,
+      imagesPerSecond,
+      params: cost.params,
+      madds: cost.madds,
+      backend: tf.getBackend(),
+      epochs: trained.epochs,
+    };
+  } catch (err) {
+    return failedResult(trialId, err, cost, partial, (performance.now() - started) / 1000);
+  } finally {
+    model?.dispose();
+  }
+}
