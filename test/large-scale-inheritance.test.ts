@@ -4,7 +4,7 @@ import { Rng } from '../src/core/rng.ts';
 import type { EvalRequest } from '../src/core/trial.ts';
 import type { LargeScaleGenome } from '../src/genome/large-scale.ts';
 import { applyLargeScaleMutation, initialLargeScale } from '../src/genome/large-scale-mutate.ts';
-import type { LseMutation } from '../src/genome/large-scale-mutate.ts';
+import type { LseMutation } from '../src/genome/large-scale.ts';
 import { LargeScaleSpace } from '../src/spaces/large-scale.ts';
 import { buildLargeScaleModel } from '../src/train/large-scale-builder.ts';
 import { evaluateLargeScale, largeScaleSettings, loadSettingsData, prepareLargeScaleChild, trainDataOf } from '../src/train/large-scale-evaluator.ts';
@@ -77,7 +77,7 @@ describe('large-scale weight inheritance', () => {
     const untrained = buildLargeScaleModel(parent, ctx.network, { seed: 0 });
     const conv = `conv_${parent.layers[0].id}`;
     expect((await layerValues(untrained.model)).get(conv)).not.toEqual(trained.get(conv));
-    tf.dispose([built.model, fresh.model, untrained.model]);
+    [built.model, fresh.model, untrained.model].forEach((m) => m.dispose());
   });
 
   it('changed shapes are freshly initialised; a reset-weights child shares none', async () => {
@@ -102,7 +102,7 @@ describe('large-scale weight inheritance', () => {
     expect(b.report).toBeUndefined();
     const resetValues = await layerValues(b.built.model);
     for (const [name, values] of resetValues) expect(values).not.toEqual(trained.get(name));
-    tf.dispose([a.built.model, seedOnly.built.model, b.built.model]);
+    [a.built.model, seedOnly.built.model, b.built.model].forEach((m) => m.dispose());
   });
 
   it('trains children end to end, reports what it inherited and frees every tensor', async () => {
