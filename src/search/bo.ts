@@ -35,6 +35,13 @@ export interface BoOptions {
   restarts?: number;
   /** L-BFGS iterations per hyperparameter-fit start. Default 60. */
   fitIter?: number;
+  /**
+   * Random restarts are used while there are at most this many observations (and for the first fit);
+   * later fits start from the previous fit and the default only. Default 60.
+   */
+  restartsUpTo?: number;
+  /** Most observations the hyperparameter fit uses (the GP conditions on all). Default 120. */
+  fitSubset?: number;
 }
 
 interface TrialRecord {
@@ -65,6 +72,8 @@ export function parseBoOptions(options: Readonly<Record<string, unknown>>): Requ
     xi: numberOption(options, 'xi', 0.001, { min: 0 }),
     restarts: numberOption(options, 'restarts', 3, { integer: true, min: 0 }),
     fitIter: numberOption(options, 'fitIter', 60, int1),
+    restartsUpTo: numberOption(options, 'restartsUpTo', 60, { integer: true, min: 0 }),
+    fitSubset: numberOption(options, 'fitSubset', 120, { integer: true, min: 2 }),
   };
 }
 
@@ -140,7 +149,8 @@ export class BayesianOptimization<C> implements Strategy<C> {
     const X = new Float64Array(ok.length * D);
     ok.forEach((t, i) => this.encoding.toModel(t.encoded, X.subarray(i * D, (i + 1) * D)));
     const y = ok.map((t) => t.score as number);
-    const fit: GpFitOptions = { restarts: this.o.restarts, maxIter: this.o.fitIter };
+    const restarts = this.theta && ok.length > this.o.restartsUpTo ? 0 : this.o.restarts;
+    const fit: GpFitOptions = { restarts, maxIter: this.o.fitIter, subset: this.o.fitSubset };
     let gp: GaussianProcess;
     try {
       gp = GaussianProcess.fit(X, y, D, this.rng, this.theta, fit);

@@ -72,18 +72,40 @@ function negEi(p: EiProblem, xi: number, scale: number) {
   };
 }
 
+/**
+ * Scores random candidates, keeping the best `keep` by EI exactly; a candidate whose EI bound (exact
+ * mean, bounded sd) cannot beat the current keep-th best gets EI -Infinity without its O(n^2) part.
+ */
+function screenCandidates(p: EiProblem, rng: Rng, o: EiSearchOptions, keep: number): Scored[] {
+  const pool: Scored[] = [];
+  const top: number[] = []; // best EIs so far, descending, at most `keep`
+  for (let c = 0; c < o.candidates; c++) {
+    const s = canonical(p, randomEncoded(p.space, rng));
+    const q = p.gp.screen(s.model);
+    const full = top.length < keep;
+    if (!full && expectedImprovement(q.mean, q.sdBound, p.best, o.xi) <= top[keep - 1]) s.ei = -Infinity;
+    else {
+      s.ei = expectedImprovement(q.mean, q.finish(), p.best, o.xi);
+      let i = top.length;
+      while (i > 0 && top[i - 1] < s.ei) i--;
+      top.splice(i, 0, s.ei);
+      if (top.length > keep) top.pop();
+    }
+    pool.push(s);
+  }
+  return pool.sort((a, b) => b.ei - a.ei);
+}
+
 /** The member of the space with the highest EI found, or null when every one found is a duplicate. */
 export function maximizeEi(p: EiProblem, rng: Rng, o: EiSearchOptions): number[] | null {
-  const pool: Scored[] = [];
-  for (let c = 0; c < o.candidates; c++) pool.push(score(p, canonical(p, randomEncoded(p.space, rng)), o.xi));
-  pool.sort((a, b) => b.ei - a.ei);
+  const pool = screenCandidates(p, rng, o, Math.max(o.localStarts, 1));
   const starts = pool.slice(0, o.localStarts).map((s) => s.model);
   for (const m of p.observedStarts.slice(0, o.observedStarts)) starts.push(m);
   const D = p.encoding.width;
   const lo = new Float64Array(D);
   const hi = new Float64Array(D).fill(1);
-  const top = pool[0]?.ei ?? 0;
-  const f = negEi(p, o.xi, top > 1e-300 ? 1 / top : 1);
+  const topEi = pool[0]?.ei ?? 0;
+  const f = negEi(p, o.xi, topEi > 1e-300 ? 1 / topEi : 1);
   for (const s of starts) {
     const res = minimizeBox(f, s, lo, hi, { maxIter: o.localIter, gradTol: 1e-12, relTol: 1e-12 });
     pool.push(score(p, canonical(p, p.encoding.fromModel(res.x)), o.xi));

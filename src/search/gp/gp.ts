@@ -25,6 +25,11 @@ export interface GpFitOptions {
   /** L-BFGS iterations per start. Default 60. */
   maxIter?: number;
   /**
+   * Largest number of observations the fit uses: beyond it, the best half by target and an evenly
+   * spaced half of the rest (the GP is then conditioned on all of them). Default 120.
+   */
+  subset?: number;
+  /**
    * Gamma(shape, rate) prior on each length scale, making the fit a MAP estimate that keeps length
    * scales moderate while data are few; null for plain maximum likelihood. Default { shape: 3, rate: 6 }.
    */
@@ -131,6 +136,7 @@ export function fitHyperparameters(
   warm: ArrayLike<number> | undefined,
   o: GpFitOptions = {},
 ): Float64Array {
+  ({ X, y } = fitSubset(X, y, d, o.subset ?? 120));
   const { lo, hi } = thetaBounds(d, o);
   const starts: Float64Array[] = [];
   const def = new Float64Array(d + 2);
@@ -155,13 +161,28 @@ export function fitHyperparameters(
   let best: Float64Array = def;
   let bestF = Infinity;
   for (const s of starts) {
-    const res = minimizeBox(f, s, lo, hi, { maxIter: o.maxIter ?? 60, relTol: 1e-9, gradTol: 1e-5 });
+    const res = minimizeBox(f, s, lo, hi, { maxIter: o.maxIter ?? 60, relTol: 1e-8, gradTol: 1e-5 });
     if (res.f < bestF) {
       bestF = res.f;
       best = res.x;
     }
   }
   return best;
+}
+
+/** At most m rows: the best m/2 by target and evenly spaced ones among the rest (deterministic). */
+export function fitSubset(X: Float64Array, y: Float64Array, d: number, m: number): { X: Float64Array; y: Float64Array } {
+  const n = y.length;
+  if (n <= m) return { X, y };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => y[b] - y[a] || a - b);
+  const top = Math.ceil(m / 2);
+  const rest = order.slice(top);
+  const chosen = order.slice(0, top);
+  const k = m - top;
+  for (let j = 0; j < k; j++) chosen.push(rest[Math.floor((j * rest.length) / k)]);
+  const Xs = new Float64Array(m * d);
+  chosen.forEach((i, r) => Xs.set(X.subarray(i * d, (i + 1) * d), r * d));
+  return { X: Xs, y: Float64Array.from(chosen, (i) => y[i]) };
 }
 
 /** Posterior mean and standard deviation at a point, optionally with their input gradients. */
@@ -214,6 +235,32 @@ export class GaussianProcess {
   /** Length scales (for inspection). */
   lengthScales(): number[] {
     return Array.from(this.theta.subarray(0, this.d), Math.exp);
+  }
+
+  /**
+   * The posterior mean at x and an upper bound on the posterior sd (conditioning on the single most
+   * correlated observation), in O(n d); `finish` then gives the exact sd in O(n^2). Lets EI screening
+   * skip the O(n^2) part for candidates whose EI cannot reach a threshold.
+   */
+  screen(x: ArrayLike<number>): { mean: number; sdBound: number; finish: () => number } {
+    const { n, X, p } = this;
+    const kstar = new Float64Array(n);
+    let mean = 0;
+    let kmax = 0;
+    for (let i = 0; i < n; i++) {
+      const k = matern52(scaledDistance(X, i, x, p.invLen2), p.signal);
+      kstar[i] = k;
+      mean += k * this.alpha[i];
+      if (k > kmax) kmax = k;
+    }
+    const sdBound = Math.sqrt(Math.max(p.signal - (kmax * kmax) / (p.signal + p.noise), 1e-300));
+    const finish = (): number => {
+      const v = solveLower(this.L, kstar);
+      let vv = 0;
+      for (let i = 0; i < n; i++) vv += v[i] * v[i];
+      return Math.sqrt(Math.max(p.signal - vv, 1e-300));
+    };
+    return { mean, sdBound, finish };
   }
 
   /** Posterior of the latent function at x (normalised units). */
