@@ -4,7 +4,7 @@
  *   stem: 3x3 conv (C) + BN
  *   stage 1: N cells (C)   residual block (2C, stride 2)
  *   stage 2: N cells (2C)  residual block (4C, stride 2)
- *   stage 3: N cells (4C)
+ *   stage 3: N cells (4C)            (`stages` stages in all; 3 in the benchmark)
  *   BN, ReLU, global average pooling, dense, softmax
  *
  * In a cell, node 0 is the cell input and node j (1..3) is the sum over i < j of op_{i->j}(node i); the
@@ -30,6 +30,8 @@ export interface Nb201NetworkConfig {
   channels?: number;
   /** N: cells per stage. Default 5 (the benchmark's). */
   cellsPerStage?: number;
+  /** Number of stages; a residual reduction block separates two stages. Default 3 (the benchmark's). */
+  stages?: number;
   /** Dropout rate before the classifier. Default 0 (the benchmark has none). */
   dropout?: number;
 }
@@ -69,6 +71,8 @@ export function nb201Plan(genome: Nb201Genome, config: Nb201NetworkConfig): Netw
   const channels = config.channels ?? 16;
   const cellsPerStage = config.cellsPerStage ?? 5;
   const rate = config.dropout ?? 0;
+  const stages = config.stages ?? 3;
+  if (!Number.isInteger(stages) || stages < 1) throw new ValidationError(`stages must be an integer >= 1, got ${stages}`, { field: 'stages' });
   if (!Number.isInteger(channels) || channels < 1) throw new ValidationError(`channels must be a positive integer, got ${channels}`, { field: 'channels' });
   if (!Number.isInteger(cellsPerStage) || cellsPerStage < 0) {
     throw new ValidationError(`cellsPerStage must be an integer >= 0, got ${cellsPerStage}`, { field: 'cellsPerStage' });
@@ -86,7 +90,7 @@ export function nb201Plan(genome: Nb201Genome, config: Nb201NetworkConfig): Netw
   );
   let x = b.add('stem_bn', { kind: 'batchnorm' }, [stem]);
   let cell = 0;
-  for (let stage = 0; stage < 3; stage++) {
+  for (let stage = 0; stage < stages; stage++) {
     const c = channels * 2 ** stage;
     if (stage > 0) x = addResidualBlock(b, `resblock${stage - 1}`, x, c);
     for (let n = 0; n < cellsPerStage; n++) x = addCell(b, `cell${cell++}`, genome, x, c);
