@@ -43,8 +43,9 @@ async function trainOn(backend: string, weights: Float32Array[], shapes: number[
   const x = tf.tensor4d(Float32Array.from({ length: 6 * 8 * 8 * 3 }, (_, i) => Math.sin(i * 0.37)), [6, 8, 8, 3]);
   const y = tf.tidy(() => tf.oneHot(tf.tensor1d([0, 3, 5, 7, 9, 1], 'int32'), 10));
   const lossFn = (): tf.Scalar => tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
-  const { value, grads } = tf.variableGrads(lossFn, model.trainableWeights.map((w) => w.read() as tf.Variable));
-  const names = model.trainableWeights.map((w) => w.read().name);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { value, grads } = tf.variableGrads(lossFn, vars);
+  const names = vars.map((v) => v.name);
   const out: StepOutcome = {
     loss: (await value.data())[0] ?? Number.NaN,
     grads: await Promise.all(names.map(async (n) => (await grads[n]?.data()) as Float32Array)),

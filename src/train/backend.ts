@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { NasError, ValidationError } from '../core/errors.ts';
+import { bestNative } from './native/status.ts';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 /** What a user asks for with `--backend`. */
@@ -33,29 +34,27 @@ interface Candidate {
   load(): Promise<string>;
 }
 
-async function importOptional(moduleName: string): Promise<void> {
-  await import(moduleName);
-}
-
 async function activate(name: string): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tf.setBackend('${name}') failed to initialise`);
   await tf.ready();
 }
 
+/**
+ * Native TensorFlow through tfjs-node (installed by `nas backend install [--gpu]`): the GPU candidate
+ * takes @tensorflow/tfjs-node-gpu only when TensorFlow sees a GPU; the CPU candidate takes
+ * @tensorflow/tfjs-node, or the GPU package running on CPU. native/status.ts says why each was unavailable.
+ */
 function nativeCandidate(device: 'GPU' | 'CPU'): Candidate {
-  const moduleName = device === 'GPU' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
   return {
     label: `tensorflow (${device})`,
     async load() {
-      try {
-        await importOptional(moduleName);
-      } catch (err) {
-        const missing = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
-        throw new Error(missing ? `${moduleName} is not installed` : `${moduleName} did not load (${firstLine(err)})`, { cause: err });
-      }
+      const choice = await bestNative();
+      const rt = choice.runtime;
+      if (device === 'GPU' && rt?.usingGpu !== true) throw new Error(choice.gpuUnavailable ?? 'TensorFlow sees no GPU');
+      if (rt === undefined) throw new Error(choice.cpuUnavailable ?? 'native TensorFlow is not installed (run `nas backend install`)');
       await activate('tensorflow');
-      return `tensorflow (${device})`;
+      return `tensorflow (${device}; TensorFlow ${rt.tfVersion} via ${rt.packageName} ${rt.packageVersion})`;
     },
   };
 }
