@@ -76,12 +76,12 @@ export function strategyOf(config: RunConfig, space: SearchSpace<unknown>): Stra
   return createStrategy(config.strategy, { space, rng, budget: config.budget, options: config.strategyOptions });
 }
 
-function evaluatorOptions(config: RunConfig): EvaluatorOptions {
-  return { space: fromBase(config, config.space), metric: config.metric, report: config.report, baseDir: config.baseDir, extra: config.evaluatorOptions };
+function evaluatorOptions(config: RunConfig, runDir: string): EvaluatorOptions {
+  return { space: fromBase(config, config.space), metric: config.metric, report: config.report, baseDir: config.baseDir, runDir: resolve(runDir), extra: config.evaluatorOptions };
 }
 
-async function executorOf(config: RunConfig, runtime: RuntimeOptions): Promise<Executor> {
-  const options = evaluatorOptions(config);
+async function executorOf(config: RunConfig, runtime: RuntimeOptions, runDir: string): Promise<Executor> {
+  const options = evaluatorOptions(config, runDir);
   if (runtime.executor === 'inline') {
     const evaluator: Evaluator = await createEvaluator(config.evaluator, options);
     return new InlineExecutor(evaluator, config.workers);
@@ -140,7 +140,7 @@ export function mergeDefaults(given: Partial<RunConfig>, defaults: RunRequest['d
 export async function startRun(config: RunConfig, runDir: string, runtime: RuntimeOptions = {}): Promise<RunSummary> {
   const space = spaceOf(config);
   const strategy = strategyOf(config, space);
-  const executor = await executorOf(config, runtime);
+  const executor = await executorOf(config, runtime, runDir);
   const paths = createRunDir(runDir, config as unknown as Record<string, unknown>);
   runtime.onStart?.(config);
   return drive(config, paths, space, strategy, executor, runtime, [], undefined);
@@ -164,7 +164,7 @@ export async function resumeRun(runDir: string, given: Partial<RunConfig>, runti
     strategy.loadState(snapshot.strategyState);
     fromLine = snapshot.journalLines;
   }
-  const executor = await executorOf(config, runtime);
+  const executor = await executorOf(config, runtime, runDir);
   runtime.onStart?.(config);
   return drive(config, paths, space, strategy, executor, runtime, events, fromLine);
 }

@@ -9,5 +9,7 @@ import { createTableEvaluator } from './table.ts';
 registerEvaluator('table', createTableEvaluator);
 // Synthetic objectives (branin, hartmann6): score = -value, regret in the metrics.
 for (const name of syntheticNames()) registerEvaluator(name, () => createSyntheticEvaluator(name));
+// tfjs loads only when a run trains.
+registerEvaluator('train', async (argument, options) => (await import('./train.ts')).createTrainEvaluator(argument, options));
 
 export { createEvaluator, evaluatorSchemes } from './registry.ts';

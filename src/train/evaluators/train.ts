@@ -1,0 +1,127 @@
+/**
+ * The `train` evaluator: builds each child (a NASNet or NAS-Bench-201 cell genome inside its space's
+ * macro skeleton), trains it with the seeded tfjs loop (trainer.ts) on a dataset loaded once per
+ * process, and scores it by validation accuracy. Settings come from evaluator options (`--epochs`,
+ * `--dataset`, or an experiment file under experiments/). A request's fidelity, when given, is the
+ * number of epochs.
+ */
+import { resolve } from 'node:path';
+import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
+import { ValidationError } from '../../core/errors.ts';
+import type { EvalRequest, EvalResult } from '../../core/trial.ts';
+import { loadDataset } from '../../data/load.ts';
+import { DEFAULT_DATASET, parseDatasetSpec } from '../../data/spec.ts';
+import { validateGenome } from '../../genome/genome.ts';
+import type { NetworkConfig } from '../../genome/network/network.ts';
+import type { CellGenome } from '../../genome/types.ts';
+import { loadSpace } from '../../spaces/load.ts';
+import type { SearchSpace } from '../../spaces/space.ts';
+import { BACKEND_NAMES, selectBackend, type BackendName } from '../backend.ts';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../optimizers.ts';
+import { trainChild, type TrainData, type TrainOptions } from '../trainer.ts';
+
+/** Training settings of the `train` evaluator (evaluator options; all optional). */
+export interface TrainSettings {
+  /** Dataset spec (`cifar10:<dir>`, `fashion-mnist-mini`, ...), relative to the run's base directory. Default fashion-mnist-mini. */
+  dataset: string;
+  /** Training images read before the validation split. Default: all. */
+  limit?: number;
+  /** Share of the training images held out for validation (the search signal). Default 0.1. */
+  valFraction: number;
+  /** Epochs per child. Default 1. */
+  epochs: number;
+  /** Images per step. Default 64. */
+  batchSize: number;
+  /** Optimiser. Default sgd (Nesterov momentum 0.9). */
+  optimizer: OptimizerName;
+  /** Initial learning rate. Default: the trainer's (0.05 sgd, 0.001 adam). */
+  lr?: number;
+  /** Learning-rate schedule. Default cosine. */
+  schedule: ScheduleName;
+  /** L2 weight decay on kernels. Default 0. */
+  weightDecay: number;
+  /** Also measure test accuracy as the report (never used to choose). Default false. */
+  evaluateTest: boolean;
+  /** Use the dataset's recommended augmentation. Default true. */
+  augment: boolean;
+  /** tfjs backend of the worker: auto, tensorflow, wasm or cpu. Default auto (the best that loads). */
+  backend: BackendName;
+}
+
+const DEFAULTS: TrainSettings = {
+  dataset: DEFAULT_DATASET, valFraction: 0.1, epochs: 1, batchSize: 64, optimizer: 'sgd', schedule: 'cosine',
+  weightDecay: 0, evaluateTest: false, augment: true, backend: 'auto',
+};
+
+const KNOWN = ['dataset', 'limit', 'valFraction', 'epochs', 'batchSize', 'optimizer', 'lr', 'schedule', 'weightDecay', 'evaluateTest', 'augment', 'backend', 'description', 'inputShape', 'numClasses'];
+
+/** Reads the settings from evaluator options; an unknown or bad field is an error naming it. */
+export function trainSettings(extra: Record<string, unknown> = {}): TrainSettings {
+  for (const key of Object.keys(extra)) {
+    if (!KNOWN.includes(key)) throw new ValidationError(`unknown training option '${key}'`, { field: key }, KNOWN.join(', '));
+  }
+  const get = <T>(key: keyof TrainSettings, ok: (v: unknown) => boolean, accepted: string): T => {
+    const v = extra[key];
+    if (v === undefined) return DEFAULTS[key] as T;
+    if (!ok(v)) throw new ValidationError(`got ${JSON.stringify(v)}`, { field: key }, accepted);
+    return v as T;
+  };
+  const posInt = (v: unknown): boolean => Number.isInteger(v) && (v as number) > 0;
+  const bool = (v: unknown): boolean => typeof v === 'boolean';
+  return {
+    dataset: get('dataset', (v) => typeof v === 'string', 'a dataset spec such as cifar10:<dir> or fashion-mnist-mini'),
+    limit: get('limit', posInt, 'a positive integer'),
+    valFraction: get('valFraction', (v) => typeof v === 'number' && v > 0 && v < 1, 'a number in (0, 1)'),
+    epochs: get('epochs', posInt, 'a positive integer'),
+    batchSize: get('batchSize', posInt, 'a positive integer'),
+    optimizer: get('optimizer', (v) => (OPTIMIZER_NAMES as readonly unknown[]).includes(v), OPTIMIZER_NAMES.join(', ')),
+    lr: get('lr', (v) => typeof v === 'number' && v > 0, 'a number > 0'),
+    schedule: get('schedule', (v) => (SCHEDULE_NAMES as readonly unknown[]).includes(v), SCHEDULE_NAMES.join(', ')),
+    weightDecay: get('weightDecay', (v) => typeof v === 'number' && v >= 0, 'a number >= 0'),
+    evaluateTest: get('evaluateTest', bool, 'true or false'),
+    augment: get('augment', bool, 'true or false'),
+    backend: get('backend', (v) => (BACKEND_NAMES as readonly unknown[]).includes(v), BACKEND_NAMES.join(', ')),
+  };
+}
+
+/** The macro network of a genome: the space's skeleton around it, sized for the data. */
+export function networkFor(genome: CellGenome, space: SearchSpace<unknown>, inputShape: [number, number, number], numClasses: number): NetworkConfig {
+  const macro = ((space as { config?: Record<string, unknown> }).config ?? {}) as { cellsPerStack?: number; stacks?: number; initialFilters?: number };
+  if (genome.kind === 'nb201') {
+    return { inputShape, numClasses, ...(macro.initialFilters ? { channels: macro.initialFilters } : {}), ...(macro.cellsPerStack ? { cellsPerStage: macro.cellsPerStack } : {}) };
+  }
+  return { inputShape, numClasses, cellsPerStack: macro.cellsPerStack ?? 2, stacks: macro.stacks ?? 3, initialFilters: macro.initialFilters ?? 16 } as NetworkConfig;
+}
+
+/** Builds a `train` evaluator: loads the space and the dataset once, then trains each child asked for. */
+export async function createTrainEvaluator(_argument: string, options: EvaluatorOptions): Promise<Evaluator> {
+  const settings = trainSettings(options.extra);
+  const space = loadSpace(options.space);
+  await selectBackend(settings.backend);
+  const spec = parseDatasetSpec(settings.dataset);
+  const loaded = await loadDataset(spec.dir !== undefined ? { ...spec, dir: resolve(options.baseDir ?? process.cwd(), spec.dir) } : spec, {
+    limit: settings.limit, valFraction: settings.valFraction, includeTest: settings.evaluateTest,
+  });
+  const data: TrainData = {
+    train: loaded.train, val: loaded.val, test: loaded.test, normalization: loaded.info.normalization,
+    augment: settings.augment ? loaded.info.augment : false,
+  };
+  const evaluate = async (request: EvalRequest): Promise<EvalResult> => {
+    let genome: CellGenome;
+    try {
+      genome = validateGenome(space.toJSON(space.validate(request.config)));
+    } catch (err) {
+      return { trialId: request.trialId, status: 'failed', failure: 'invalid', error: (err as Error).message };
+    }
+    const train: TrainOptions = {
+      epochs: request.fidelity ?? settings.epochs, seed: request.seed, trialId: request.trialId, batchSize: settings.batchSize,
+      optimizer: settings.optimizer, schedule: settings.schedule, weightDecay: settings.weightDecay, evaluateTest: settings.evaluateTest,
+      ...(settings.lr !== undefined ? { lr: settings.lr } : {}),
+    };
+    const r = await trainChild({ genome, network: networkFor(genome, space, loaded.info.shape, loaded.info.numClasses) }, data, train);
+    // Only the plain EvalResult fields travel back (per-epoch records stay out of the journal).
+    const { trialId, status, score, report, failure, error, metrics, seconds } = r;
+    return { trialId, status, score, report, failure, error, metrics, seconds };
+  };
+  return { evaluate };
+}
