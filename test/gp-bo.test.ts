@@ -27,7 +27,7 @@ function run(s: Strategy<BoxValue>, n: number, f: (x: BoxValue) => number): Sugg
 
 describe('bo strategy', () => {
   it('finds the Branin minimum closely within 30 evaluations', () => {
-    const trials = run(new BayesianOptimization(branin, Rng.seeded(1), {}), 30, (x) => braninValue(x as number[]));
+    const trials = run(new BayesianOptimization(branin, Rng.seeded(1), { candidates: 2000, localStarts: 5 }), 30, (x) => braninValue(x as number[]));
     const best = Math.min(...trials.map((t) => braninValue(t.config as number[])));
     expect(best - 0.397887).toBeLessThan(0.05);
     expect(trials.every((t) => insideBox(branin, t.config))).toBe(true);

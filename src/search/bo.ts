@@ -21,10 +21,15 @@ import type { AskResult, Outcome, Strategy } from './strategy.ts';
 export interface BoOptions {
   /** Random trials before the GP is used. Default 5. */
   initialPoints?: number;
-  /** Random candidates scored per suggestion. Default 3000. */
+  /**
+   * Random candidates scored per suggestion. Default 20000. Beyond `effortUpTo` observations this and
+   * `localStarts` shrink in proportion (each prediction costs O(n^2)), down to 1000 and 3.
+   */
   candidates?: number;
-  /** Local refinements from the best random candidates. Default 10. */
+  /** Local refinements from the best random candidates. Default 20. */
   localStarts?: number;
+  /** Observations up to which the full acquisition effort is spent. Default 100. */
+  effortUpTo?: number;
   /** Local refinements from the best observed points. Default 5. */
   observedStarts?: number;
   /** L-BFGS iterations per local refinement. Default 40. */
@@ -65,8 +70,9 @@ export function parseBoOptions(options: Readonly<Record<string, unknown>>): Requ
   const int1 = { integer: true, min: 1 };
   return {
     initialPoints: numberOption(options, 'initialPoints', 5, int1),
-    candidates: numberOption(options, 'candidates', 3000, int1),
-    localStarts: numberOption(options, 'localStarts', 10, { integer: true, min: 0 }),
+    candidates: numberOption(options, 'candidates', 20000, int1),
+    localStarts: numberOption(options, 'localStarts', 20, { integer: true, min: 0 }),
+    effortUpTo: numberOption(options, 'effortUpTo', 100, int1),
     observedStarts: numberOption(options, 'observedStarts', 5, { integer: true, min: 0 }),
     localIter: numberOption(options, 'localIter', 40, int1),
     xi: numberOption(options, 'xi', 0.001, { min: 0 }),
@@ -159,9 +165,10 @@ export class BayesianOptimization<C> implements Strategy<C> {
     }
     this.theta = gp.theta;
     const order = ok.map((_, i) => i).sort((a, b) => gp.y[b] - gp.y[a]);
+    const scale = Math.min(1, this.o.effortUpTo / ok.length);
     const search: EiSearchOptions = {
-      candidates: this.o.candidates,
-      localStarts: this.o.localStarts,
+      candidates: Math.min(this.o.candidates, Math.max(1000, Math.round(this.o.candidates * scale))),
+      localStarts: Math.min(this.o.localStarts, Math.max(3, Math.round(this.o.localStarts * scale))),
       observedStarts: this.o.observedStarts,
       xi: this.o.xi,
       localIter: this.o.localIter,
