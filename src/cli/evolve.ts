@@ -31,7 +31,7 @@ const evolve: CommandModule<object, EvolveArgs> = {
   describe: 'Search a space with aging evolution; stop and --resume at will',
   builder: (y: Argv) =>
     withRunOptions(y)
-      .option('strategy', { type: 'string', choices: ['aging'], describe: 'evolution strategy [default: aging]' })
+      .option('strategy', { type: 'string', choices: ['aging', 'large-scale'], describe: 'aging (Real et al. 2019) or large-scale (Real et al. 2017, with --space large-scale) [default: aging]' })
       .option('population', { type: 'number', describe: 'population size P [default: 100]' })
       .option('sample', { type: 'number', describe: 'tournament size S [default: 25]' }),
   handler: async (argv) => {

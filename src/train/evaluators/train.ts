@@ -17,6 +17,7 @@ import type { CellGenome } from '../../genome/types.ts';
 import { loadSpace } from '../../spaces/load.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../backend.ts';
+import { createLargeScaleEvaluator } from '../large-scale-evaluator.ts';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../optimizers.ts';
 import { trainChild, type TrainData, type TrainOptions } from '../trainer.ts';
 
@@ -98,6 +99,8 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
   const settings = trainSettings(options.extra);
   const space = loadSpace(options.space);
   await selectBackend(settings.backend);
+  // Large-scale evolution: children inherit their parent's trained weights (kept under the run directory).
+  if (space.type === 'large-scale') return createLargeScaleEvaluator(space, options);
   const spec = parseDatasetSpec(settings.dataset);
   const loaded = await loadDataset(spec.dir !== undefined ? { ...spec, dir: resolve(options.baseDir ?? process.cwd(), spec.dir) } : spec, {
     limit: settings.limit, valFraction: settings.valFraction, includeTest: settings.evaluateTest,

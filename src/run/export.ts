@@ -1,0 +1,75 @@
+/**
+ * `nas export`: picks a run's best child (or a named one) from its journal and exports it with
+ * src/train/export.ts, using the weights the run kept when there are any (large-scale evolution keeps
+ * every child's under `weights/<id>/`), else retraining it with its own seed on the run's dataset.
+ */
+import { resolve } from 'node:path';
+import { NasError, ValidationError } from '../core/errors.ts';
+import { readJournal } from '../store/journal.ts';
+import { readRunConfig, runPaths } from '../store/run-dir.ts';
+import { selectBackend, BACKEND_NAMES, type BackendName } from '../train/backend.ts';
+import { exportChild, type ExportResult } from '../train/export.ts';
+import { weightsDirOf } from '../train/large-scale-evaluator.ts';
+import { DirectoryWeightStore } from '../train/weight-inheritance.ts';
+import { TrialBook, type TrialRecord } from './book.ts';
+import { parseRunConfig } from './config.ts';
+import { spaceOf } from './session.ts';
+
+/** Options of `exportRun`. */
+export interface ExportRunOptions {
+  /** The run directory. */
+  runDir: string;
+  /** Directory to write the model, genome and diagrams to. */
+  out: string;
+  /** Child to export. Default: the run's best finished child. */
+  id?: number;
+  /** Epochs of a retrain (when the run kept no weights for the child). Default: the run's `epochs`, else 1. */
+  retrainEpochs?: number;
+  /** tfjs backend. Default: the run's evaluator option `backend`, else auto. */
+  backend?: BackendName;
+  /** Retrain even when the run kept the child's weights. Default false. */
+  retrain?: boolean;
+}
+
+/** What `exportRun` did. */
+export interface ExportRunSummary extends ExportResult {
+  runDir: string;
+  id: number;
+  hash: string;
+  score: number;
+  report?: number;
+  backend: string;
+}
+
+/** The finished child to export: `id`, or the best one. */
+function pickChild(book: TrialBook, runDir: string, id: number | undefined): TrialRecord {
+  if (id === undefined) {
+    if (!book.best) throw new NasError(`${runDir} has no finished child to export yet`);
+    return book.best;
+  }
+  const trial = book.trials[id];
+  if (!trial) throw new ValidationError(`no child ${id} in ${runDir}`, { field: 'id' }, `a child id from 0 to ${book.trials.length - 1}`);
+  if (trial.state !== 'finished') throw new ValidationError(`child ${id} is ${trial.state}, not finished`, { field: 'id' }, 'the id of a finished child (see nas status)');
+  return trial;
+}
+
+/** Exports the best (or the named) child of the run in `o.runDir` to `o.out`. */
+export async function exportRun(o: ExportRunOptions): Promise<ExportRunSummary> {
+  const paths = runPaths(o.runDir);
+  const config = parseRunConfig(readRunConfig(o.runDir), paths.config);
+  const book = new TrialBook();
+  for (const event of readJournal(paths.journal).events) book.apply(event);
+  const child = pickChild(book, o.runDir, o.id);
+  const source = child.duplicateOf ?? child.id;
+  const store = new DirectoryWeightStore(weightsDirOf(o.runDir));
+  const requested = o.backend ?? (config.evaluatorOptions.backend as BackendName | undefined) ?? 'auto';
+  if (!BACKEND_NAMES.includes(requested)) throw new ValidationError(`unknown backend '${requested}'`, { field: 'backend' }, BACKEND_NAMES.join(', '));
+  const backend = await selectBackend(requested);
+  const kept = !o.retrain && store.has(source) ? store.trialDir(source) : undefined;
+  const result = await exportChild({
+    space: spaceOf(config), config: child.config, seed: book.trials[source].seed, outDir: resolve(o.out), keptWeights: kept,
+    retrainEpochs: o.retrainEpochs, evaluatorOptions: config.evaluatorOptions, baseDir: config.baseDir,
+    meta: { runDir: resolve(o.runDir), id: child.id, hash: child.hash, score: child.score, ...(child.report !== undefined ? { report: child.report } : {}) },
+  });
+  return { ...result, runDir: o.runDir, id: child.id, hash: child.hash, score: child.score as number, ...(child.report !== undefined ? { report: child.report } : {}), backend: backend.backend };
+}
