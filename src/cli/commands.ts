@@ -6,6 +6,7 @@ import type { CommandModule } from 'yargs';
 import { backendCommand } from './backend.ts';
 import { doctorCommand } from './doctor.ts';
 import { evolveCommand } from './evolve.ts';
+import { exportCommand } from './export.ts';
 import { genomeCommand } from './genome.ts';
 import { spaceCommand } from './space.ts';
 import { statusCommand } from './status.ts';
@@ -13,4 +14,4 @@ import { statusCommand } from './status.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, statusCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, statusCommand, exportCommand];
