@@ -9,8 +9,8 @@
  *   npx tsx bench/nas-bench-201.ts [--strategies aging,random] [--seeds 100] [--budget 100]
  *                                  [--population 10] [--sample 3] [--count-duplicates]
  *
- * Any strategy of the registry can be named; aging gets --population/--sample, the others their
- * defaults.
+ * Any strategy of the registry can be named; aging gets --population/--sample, large-scale --population
+ * (its tournaments are pairs), the others their defaults.
  */
 import { fileURLToPath } from 'node:url';
 import { Rng, deriveSeed } from '../src/core/rng.ts';
@@ -70,7 +70,7 @@ interface Pick {
 /** One search of `budget` evaluations; returns the picked child's valid_12 and test_200. */
 async function searchOnce(name: string, seed: number, args: Args, evaluator: TableEvaluator): Promise<Pick> {
   const space = loadSpace('nas-bench-201');
-  const options = name === 'aging' ? { population: args.population, sample: args.sample } : {};
+  const options = name === 'aging' ? { population: args.population, sample: args.sample } : name === 'large-scale' ? { population: args.population } : {};
   const strategy = createStrategy(name, { space, rng: Rng.seeded(seed).split('strategy'), budget: args.budget, options });
   const maxChildren = args.countDuplicates ? args.budget : undefined;
   const runner = new Runner({ strategy, space, executor: new InlineExecutor(evaluator), budget: args.budget, seed, maxChildren });
