@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ProgressBar } from '../src/cli/progress.ts';
 import { Rng } from '../src/core/rng.ts';
 import { networkCost } from '../src/genome/cost.ts';
 import { validateGenome } from '../src/genome/genome.ts';
@@ -129,5 +130,16 @@ describe('runner', () => {
     const outcomes = new Set(events.filter((e) => e.e === 'finished' || e.e === 'failed').map((e) => e.id));
     expect(s.inFlight).toEqual(events.flatMap((e) => (e.e === 'asked' && !outcomes.has(e.id) ? [e.id] : [])));
     expect(s.children).toBe(events.filter((e) => e.e === 'asked').length);
+  });
+
+  it('shows children done, the best so far, children per hour and an ETA', async () => {
+    const written: string[] = [];
+    const stream = { isTTY: false, write: (t: string) => written.push(t) } as unknown as NodeJS.WriteStream;
+    let clock = 0;
+    const bar = new ProgressBar({ budget: 20, stream, now: () => clock });
+    await startRun(config({ budget: 20 }), newDir(), { ...quiet, onEvent: (e, book) => { clock += 1000; bar.update(e, book); } });
+    expect(written.length).toBe(11);
+    expect(written[written.length - 1]).toMatch(/^\[#{24}\] 20\/20 children \| best \d+\.\d{3} \(#\d+\) \| \d+\/h \| ETA 0:00\n$/);
+    expect(written[5]).toMatch(/ 10\/20 children .* ETA 0:\d\d\n$/);
   });
 });
