@@ -3,7 +3,9 @@
  * from the genome alone (src/genome/cost.ts counts parameters and multiply-adds without tfjs).
  */
 import { ValidationError } from '../core/errors.ts';
-import { networkCost } from '../genome/cost.ts';
+import { networkCost, planCost, type NetworkCost } from '../genome/cost.ts';
+import { validateLargeScaleGenome } from '../genome/large-scale.ts';
+import { largeScalePlan } from '../genome/network/large-scale-plan.ts';
 import { genomeKindOf, validateGenome } from '../genome/genome.ts';
 import type { NetworkConfig } from '../genome/network/network.ts';
 import type { SearchSpace } from '../spaces/space.ts';
@@ -28,14 +30,22 @@ export function costRejecter(config: RunConfig, space: SearchSpace<unknown>): ((
   if (maxParams === undefined && maxMadds === undefined) return undefined;
   const network = networkConfigOf(config, space);
   return (child: unknown) => {
+    if ((child as { kind?: unknown } | null)?.kind === 'large-scale') {
+      const { inputShape, numClasses } = network as { inputShape: Shape3; numClasses: number };
+      return overLimits(planCost(largeScalePlan(validateLargeScaleGenome(child), { inputShape, numClasses })), maxParams, maxMadds);
+    }
     try {
       genomeKindOf(child);
     } catch {
-      throw new ValidationError(`space '${space.name}' has no architecture to cost`, { field: 'max-params' }, 'a NASNet or NAS-Bench-201 space');
+      throw new ValidationError(`space '${space.name}' has no architecture to cost`, { field: 'max-params' }, 'a NASNet, NAS-Bench-201 or large-scale space');
     }
-    const cost = networkCost(validateGenome(child), network);
-    if (maxParams !== undefined && cost.params > maxParams) return `${cost.params} parameters > --max-params ${maxParams}`;
-    if (maxMadds !== undefined && cost.madds > maxMadds) return `${cost.madds} multiply-adds > --max-madds ${maxMadds}`;
-    return undefined;
+    return overLimits(networkCost(validateGenome(child), network), maxParams, maxMadds);
   };
+}
+
+/** Why a network of this cost exceeds the limits, or undefined. */
+function overLimits(cost: NetworkCost, maxParams: number | undefined, maxMadds: number | undefined): string | undefined {
+  if (maxParams !== undefined && cost.params > maxParams) return `${cost.params} parameters > --max-params ${maxParams}`;
+  if (maxMadds !== undefined && cost.madds > maxMadds) return `${cost.madds} multiply-adds > --max-madds ${maxMadds}`;
+  return undefined;
 }
