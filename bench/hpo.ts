@@ -5,7 +5,7 @@
  * measured on the same protocol.
  *
  *   npx tsx bench/hpo.ts [--strategies tpe,random,...] [--objectives branin,hartmann6]
- *                        [--evals 50] [--seeds 50] [--json]
+ *                        [--evals 50] [--seeds 50] [--options tpe='{"multivariate":false}'] [--json]
  *
  * Default strategies: every registered one that can be built over a continuous hyperparameter space.
  */
@@ -29,10 +29,12 @@ interface Args {
   evals: number;
   seeds: number;
   json: boolean;
+  /** Strategy options by strategy name (`--options name=<json>`, repeatable). */
+  options: Record<string, Record<string, unknown>>;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { objectives: ['branin', 'hartmann6'], evals: 50, seeds: 50, json: false };
+  const args: Args = { objectives: ['branin', 'hartmann6'], evals: 50, seeds: 50, json: false, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const value = (): string => {
       const v = argv[++i];
@@ -45,7 +47,14 @@ function parseArgs(argv: string[]): Args {
       case '--evals': args.evals = Number(value()); break;
       case '--seeds': args.seeds = Number(value()); break;
       case '--json': args.json = true; break;
-      default: throw new Error(`unknown argument ${argv[i]}; accepted: --strategies, --objectives, --evals, --seeds, --json`);
+      case '--options': {
+        const v = value();
+        const eq = v.indexOf('=');
+        if (eq < 1) throw new Error(`--options needs <strategy>=<json>, got ${v}`);
+        args.options[v.slice(0, eq)] = JSON.parse(v.slice(eq + 1)) as Record<string, unknown>;
+        break;
+      }
+      default: throw new Error(`unknown argument ${argv[i]}; accepted: --strategies, --objectives, --evals, --seeds, --options, --json`);
     }
   }
   return args;
@@ -95,7 +104,7 @@ function main(): void {
       try {
         for (let seed = 1; seed <= args.seeds; seed++) {
           const rng = Rng.seeded(`bench-hpo/${objective.name}/${seed}`).split(strategy);
-          const s = createStrategy(strategy, { space, rng, budget: args.evals, options: {} });
+          const s = createStrategy(strategy, { space, rng, budget: args.evals, options: args.options[strategy] ?? {} });
           regrets.push(runOnce(s, objective, args.evals) - objective.optimum);
         }
       } catch (err) {
