@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
@@ -108,6 +109,29 @@ describe('nas export', () => {
     const events = readJournal(join(runDir, 'journal.jsonl')).events;
     expect(events.filter((e) => e.e === 'finished' || e.e === 'failed').length).toBe(2);
     expect(events.some((e) => e.e === 'finished' && e.id === r.id)).toBe(true);
+  }, 180_000);
+
+  it('retrains a NAS-Bench-201 child of a table run (which has no weights) and draws its cell', async () => {
+    const dir = temp();
+    const spaceFile = join(dir, 'tiny-nb201.json');
+    writeFileSync(spaceFile, JSON.stringify({ type: 'nas-bench-201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'], cellsPerStack: 1, stacks: 3, initialFilters: 4 }));
+    const csv = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));
+    const runDir = join(dir, 'run');
+    const summary = await startRun(
+      runConfig({ space: spaceFile, strategy: 'aging', strategyOptions: { population: 3, sample: 2 }, budget: 6, evaluator: `table:${csv}`, evaluatorOptions: { ...TINY, limit: 40 } }),
+      runDir, { executor: 'inline', log: () => {} },
+    );
+    const out = join(dir, 'out');
+    const r = await exportRun({ runDir, out, retrainEpochs: 1, backend: 'cpu' });
+    expect(r.source).toBe('retrained');
+    expect(r.id).toBe(summary.best?.id);
+    expect(r.files).toContain('cell.svg');
+    const svg = readFileSync(join(out, 'cell.svg'), 'utf8');
+    const arch = (summary.best?.config as { edges: string[] }).edges;
+    for (const op of arch) expect(svg).toContain(`>${op}</text>`);
+    const model = await loadModel(out);
+    expect(model.countParams()).toBe(r.params);
+    model.dispose();
   }, 180_000);
 
   it('names what is wrong: an unknown child id, a directory that is not a run', async () => {
