@@ -15,7 +15,7 @@ import { results } from './helpers/journal-results.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CSV = '../shared/benchmarks/nas-bench-201/cifar10.csv';
-const RUN = ['bin/nas.js', 'evolve', '--space', 'nas-bench-201', '--population', '10', '--sample', '3', '--budget', '80',
+const RUN = ['bin/nas.js', 'evolve', '--space', 'nas-bench-201', '--population', '10', '--sample', '3', '--budget', '50',
   '--seed', '77', '--evaluator', `table:${CSV}`, '--workers', '1', '--snapshot-every', '10', '--json'];
 
 interface Outcome { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
@@ -60,7 +60,7 @@ describe('SIGKILL and --resume', () => {
     const ref = spawnSync(process.execPath, [...RUN, '--run-dir', join(base, 'ref')], { cwd: ROOT, encoding: 'utf8' });
     expect(ref.status, ref.stderr).toBe(0);
     const reference = lastJson(ref.stdout);
-    expect(reference.evaluations).toBe(80);
+    expect(reference.evaluations).toBe(50);
 
     const dir = join(base, 'killed');
     const rng = Rng.seeded(20260);
@@ -70,7 +70,7 @@ describe('SIGKILL and --resume', () => {
     for (let attempt = 0; attempt < 40 && !final; attempt++) {
       const args = existsSync(join(dir, 'config.json')) ? [...RUN.slice(0, 2), '--resume', dir, '--json'] : [...RUN, '--run-dir', dir];
       const journal = join(dir, 'journal.jsonl');
-      const kill = attempt >= 25 ? {} : rng.next() < 0.2 ? { afterMs: rng.intBetween(100, 1500) } : { afterLines: rng.intBetween(1, 60) };
+      const kill = attempt >= 25 ? {} : rng.next() < 0.2 ? { afterMs: rng.intBetween(100, 1500) } : { afterLines: rng.intBetween(1, 50) };
       const out = await runUntilKilled(args, journal, kill);
       if (out.signal === 'SIGKILL') {
         kills++;
@@ -91,5 +91,5 @@ describe('SIGKILL and --resume', () => {
     expect(results(killedEvents)).toEqual(results(readJournal(join(base, 'ref', 'journal.jsonl')).events));
     expect(killedEvents.filter((e) => e.e === 'resumed').length).toBe(summary.resumes);
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toContain('"seed": 77');
-  });
+  }, 400_000);
 });
