@@ -9,8 +9,12 @@
  * only changes state in `ask` and `tell`, whose order the journal records. A resume rebuilds the
  * strategy by replaying those asks and tells in journal order (from the last snapshot on), re-submits
  * the children that were in flight with their recorded seeds, and carries on. With one worker the
- * sequence of events, and so every result, is a function of the seed alone; with K workers the order
- * of tells follows completion times, and a resume continues exactly the order the journal recorded.
+ * sequence of events, and so every result, is a function of the seed alone: a run killed at any point
+ * and resumed ends exactly as an uninterrupted one. With K worker processes the order of tells follows
+ * completion times, so two runs with one seed may differ; a resume still restores the strategy exactly
+ * as the journal left it and re-runs the children in flight with their seeds, and only the order in
+ * which those finish may differ from what the killed process would have seen. (The inline executor
+ * completes children in submission order, so there K > 1 is reproducible too.)
  */
 import { deriveSeed } from '../core/rng.ts';
 import { UsageError } from '../core/errors.ts';
