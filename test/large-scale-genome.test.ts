@@ -134,3 +134,20 @@ describe('large-scale genome', () => {
     expect(() => space.validate({ ...largeScaleToJSON(grown(8, 5)), layers: [{ kind: 'conv', id: 1, filters: 9999, kernel: [3, 3], stride: 1 }] })).toThrow(/maxChannels|filters/);
   });
 });
+
+describe('large-scale space bounds', () => {
+  it('every child and every decoded vector stays inside a narrow space', () => {
+    const space = new LargeScaleSpace({ maxKernel: 1, strides: [2], maxChannels: 4, initialChannels: 2, maxLayers: 3 });
+    const rng = Rng.seeded(12);
+    let g = space.sample(rng);
+    for (let i = 0; i < 200; i++) {
+      g = space.mutate(g, rng);
+      expect(space.validate(largeScaleToJSON(g))).toEqual(g);
+    }
+    for (let i = 0; i < 50; i++) {
+      const v = space.dims().map(() => rng.next());
+      const d = space.decode(v);
+      expect(space.validate(largeScaleToJSON(d))).toEqual(d);
+    }
+  });
+});

@@ -105,6 +105,9 @@ export function canApply(g: LargeScaleGenome, mutation: LseMutation, limits: Rea
   }
 }
 
+/** The kernel size of an inserted convolution: 3, or the largest allowed if smaller. */
+const k3 = (l: Readonly<LseLimits>): number => Math.min(3, l.maxKernel);
+
 /** A factor 2^u with u uniform in [-1, 1]: halves to doubles, symmetric in log space. */
 const factor = (rng: Rng): number => 2 ** rng.uniform(-1, 1);
 
@@ -120,7 +123,7 @@ const APPLY: Record<LseMutation, Apply> = {
   'insert-convolution': (g, rng, l) => {
     const k = rng.int(g.layers.length + 1);
     const id = g.nextId++;
-    g.layers.splice(k, 0, { kind: 'conv', id, filters: channelsBefore(g, k) ?? l.initialChannels, kernel: [3, 3], stride: 1 });
+    g.layers.splice(k, 0, { kind: 'conv', id, filters: channelsBefore(g, k) ?? l.initialChannels, kernel: [k3(l), k3(l)], stride: l.strides.includes(1) ? 1 : l.strides[0] });
     return [id];
   },
   'remove-convolution': (g, rng) => {

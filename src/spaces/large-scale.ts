@@ -144,7 +144,8 @@ export class LargeScaleSpace implements SearchSpace<LargeScaleGenome> {
     const convs = Math.round(clamp01(vector[1]) * c.maxLayers);
     const ones = Math.min(c.maxLayers - convs, Math.round(clamp01(vector[2]) * c.maxLayers));
     const layers: LseLayer[] = [];
-    for (let i = 0; i < convs; i++) layers.push({ kind: 'conv', id: layers.length + 1, filters: c.initialChannels, kernel: [3, 3], stride: 1 });
+    const k = Math.min(3, c.maxKernel);
+    for (let i = 0; i < convs; i++) layers.push({ kind: 'conv', id: layers.length + 1, filters: c.initialChannels, kernel: [k, k], stride: c.strides.includes(1) ? 1 : c.strides[0] });
     for (let i = 0; i < ones; i++) layers.push({ kind: 'bn-relu', id: layers.length + 1 });
     const skips = layers.slice(0, Math.round(clamp01(vector[3]) * c.maxLayers)).map((l, k) => ({ id: layers.length + 1 + k, from: k === 0 ? 0 : layers[k - 1].id, to: l.id }));
     const lineage = digest(`decode|${vector.join(',')}`);
