@@ -159,6 +159,53 @@ describe('wasm forward convolutions with same padding', () => {
   });
 });
 
+describe('wasm data-movement replacements match the cpu backend', () => {
+  const slices: { shape: number[]; begin: number[]; size: number[] }[] = [
+    { shape: [4, 5, 6, 7], begin: [1, 2, 3, 4], size: [2, 3, 2, 3] },
+    { shape: [4, 5, 6, 7], begin: [0, 0, 0, 2], size: [4, 5, 6, 3] },
+    { shape: [4, 5, 6, 7], begin: [2, 0, 0, 0], size: [2, 5, 6, 7] },
+    { shape: [4, 5, 6, 7], begin: [1, 1, 0, 0], size: [3, 2, 6, 7] },
+    { shape: [3, 4, 5, 6, 7], begin: [1, 0, 2, 1, 3], size: [2, 4, 2, 5, 4] },
+    { shape: [70, 90], begin: [3, 5], size: [60, 80] },
+    { shape: [9], begin: [2], size: [5] },
+    { shape: [4, 5], begin: [1, 1], size: [0, 3] },
+  ];
+  it.each(slices)('slice $shape from $begin size $size', async ({ shape, begin, size: sz }) => {
+    const v = randomArray(size(shape));
+    const run = (): Float32Array => tf.tidy(() => tf.slice(tf.tensor(v, shape), begin, sz).dataSync() as Float32Array);
+    const ref = await onBackend('cpu', run);
+    const got = await onBackend('wasm', run);
+    expect(got).toEqual(ref);
+  });
+
+  it('splits along every axis, in equal and unequal parts', async () => {
+    const shape = [3, 6, 5, 8];
+    const v = randomArray(size(shape));
+    const run = (): Float32Array[] => tf.tidy(() => [
+      ...tf.split(tf.tensor(v, shape), 3, 1), ...tf.split(tf.tensor(v, shape), [2, 1, 5], 3), ...tf.split(tf.tensor(v, shape), [1, 2], 0),
+    ].map((t) => t.dataSync() as Float32Array));
+    const ref = await onBackend('cpu', run);
+    const got = await onBackend('wasm', run);
+    expect(got).toEqual(ref);
+  });
+
+  it('tiles float32 and int32 tensors, broadcast and repeated', async () => {
+    const run = (): (Float32Array | Int32Array)[] => tf.tidy(() => [
+      tf.tile(tf.tensor4d(randomArrayFixed(6), [1, 1, 1, 6]), [2, 3, 4, 1]),
+      tf.tile(tf.tensor3d(randomArrayFixed(12), [2, 3, 2]), [3, 1, 2]),
+      tf.tile(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), [2, 3]),
+      tf.tile(tf.tensor1d([true, false], 'bool'), [3]),
+    ].map((t) => t.dataSync() as Float32Array | Int32Array));
+    const ref = await onBackend('cpu', run);
+    const got = await onBackend('wasm', run);
+    expect(got.map((a) => Array.from(a))).toEqual(ref.map((a) => Array.from(a)));
+  });
+});
+
+function randomArrayFixed(n: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1));
+}
+
 describe('wasm gradient kernels release their intermediates', () => {
   it('leaves tf.memory().numTensors at its baseline', async () => {
     await tf.setBackend('wasm');

@@ -60,6 +60,17 @@ export function zeroInsert(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D
   });
 }
 
+/**
+ * a^T b for tall a [K, m] and b [K, n], as the stock wasm matMul runs it fastest: untransposed operands
+ * and the smaller of m, n as the output's row count.
+ */
+export function productOverPixels(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    if (a.shape[1] <= b.shape[1]) return tf.matMul(tf.transpose(a), b);
+    return tf.transpose(tf.matMul(tf.transpose(b), a));
+  });
+}
+
 /** Gradient of `conv2d(x, filter)` with respect to the filter (dilation 1, as tfjs's gradient requires). */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: Shape4, g: ConvGeometry): tf.Tensor4D {
   return tf.tidy(() => {
@@ -71,8 +82,7 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: S
       // A 1x1 weight gradient is one matrix product over every pixel of the batch.
       let xs = tf.slice(x, [0, 0, 0, 0], [-1, (ci.outHeight - 1) * sh + 1, (ci.outWidth - 1) * sw + 1, -1]);
       if (sh > 1 || sw > 1) xs = tf.stridedSlice(xs, [0, 0, 0, 0], xs.shape, [1, sh, sw, 1]) as tf.Tensor4D;
-      const prod = tf.matMul(tf.reshape(xs, [-1, inC]), tf.reshape(dy, [-1, outC]), true, false);
-      return tf.reshape(prod, filterShape) as tf.Tensor4D;
+      return tf.reshape(productOverPixels(tf.reshape(xs, [-1, inC]), tf.reshape(dy, [-1, outC])), filterShape) as tf.Tensor4D;
     }
     const xt = tf.transpose(x, [3, 1, 2, 0]);
     const bottom = (ci.outHeight - 1) * sh + kh - ci.inHeight - top;
@@ -93,7 +103,8 @@ export function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: Sh
     const sh = ci.strideHeight, sw = ci.strideWidth;
     if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0
       && ci.outHeight === ci.inHeight && ci.outWidth === ci.inWidth) {
-      const prod = tf.matMul(tf.reshape(dy, [-1, outC]), tf.reshape(filter, [inC, outC]), false, true);
+      // The stock wasm matMul is several times slower with a transposed operand than after a Transpose.
+      const prod = tf.matMul(tf.reshape(dy, [-1, outC]), tf.transpose(tf.reshape(filter, [inC, outC])));
       return tf.reshape(prod, xShape) as tf.Tensor4D;
     }
     const dyd = zeroInsert(dy, sh, sw);

@@ -1,14 +1,16 @@
 /**
- * A wasm backend that trains convolutional networks: registration of the missing gradient kernels, the
- * memory planner for the 4 GiB wasm heap, the translation of wasm aborts into actionable errors, and the
- * thread-count setup.
+ * A wasm backend that trains convolutional networks: registration of the missing gradient kernels and of
+ * faster replacements for stock ones, the memory planner for the 4 GiB wasm heap, the translation of wasm
+ * aborts into actionable errors, and the thread-count setup.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { MISSING_KERNELS, REPLACEMENT_KERNELS, SAME_PADDING_FIXED, WASM, withExplicitSamePadding } from './kernels.ts';
+import { CONV2D_BACKPROP_INPUT, MISSING_KERNELS, withExplicitSamePadding } from './kernels.ts';
+import { WASM } from './kernel-util.ts';
+import { fastSlice, fastSplitV, fastTile } from './data-kernels.ts';
 import { registerDilatedConvGradients } from './dilated-grads.ts';
 
-export { MISSING_KERNELS, REPLACEMENT_KERNELS } from './kernels.ts';
+export { MISSING_KERNELS } from './kernels.ts';
 export { registerDilatedConvGradients } from './dilated-grads.ts';
 export { buildProbeNetwork } from './probe-network.ts';
 export type { ProbeNetworkOptions } from './probe-network.ts';
@@ -25,64 +27,78 @@ export type { WasmThreadsReport, WasmThreadsOptions } from './threads.ts';
 export interface RegisterWasmOptions {
   /**
    * Also replace stock wasm kernels on the training path that are far slower than a composition of
-   * accelerated forward ops (today: Conv2DBackpropInput). Default true.
+   * accelerated operations (Conv2DBackpropInput, Slice, SplitV, Tile; see `bench/wasm-kernels.ts`).
+   * Default true.
    */
   replaceSlowKernels?: boolean;
 }
 
+type Replacer = (stock: tf.KernelConfig) => tf.KernelConfig;
+
+/** Stock kernels whose wasm version gives wrong results for some shapes; always replaced. */
+const CORRECTNESS_FIXES: Record<string, Replacer> = {
+  [tf.Conv2D]: withExplicitSamePadding,
+  [tf.FusedConv2D]: withExplicitSamePadding,
+  [tf.DepthwiseConv2dNative]: withExplicitSamePadding,
+  [tf.FusedDepthwiseConv2D]: withExplicitSamePadding,
+};
+
+/** Stock kernels that are correct but far slower than their replacement. */
+const SPEED_REPLACEMENTS: Record<string, Replacer> = {
+  [tf.Conv2DBackpropInput]: () => CONV2D_BACKPROP_INPUT,
+  [tf.Slice]: fastSlice,
+  [tf.SplitV]: fastSplitV,
+  [tf.Tile]: fastTile,
+};
+
 const stock = new Map<string, tf.KernelConfig>();
+const ours = new WeakSet<tf.KernelConfig>();
 let registered: { replaced: boolean } | null = null;
 
-function install(cfg: tf.KernelConfig): void {
-  const current = tf.getKernel(cfg.kernelName, WASM);
-  if (current === cfg) return;
-  if (current !== undefined) {
-    if (!stock.has(cfg.kernelName)) stock.set(cfg.kernelName, current);
-    tf.unregisterKernel(cfg.kernelName, WASM);
-  }
+function setKernel(cfg: tf.KernelConfig): void {
+  if (tf.getKernel(cfg.kernelName, WASM) !== undefined) tf.unregisterKernel(cfg.kernelName, WASM);
   tf.registerKernel(cfg);
 }
 
-function uninstall(cfg: tf.KernelConfig): void {
-  if (tf.getKernel(cfg.kernelName, WASM) !== cfg) return;
-  tf.unregisterKernel(cfg.kernelName, WASM);
-  const original = stock.get(cfg.kernelName);
-  if (original !== undefined) tf.registerKernel(original);
+function install(kernelName: string, make: Replacer | null, own?: tf.KernelConfig): void {
+  const current = tf.getKernel(kernelName, WASM);
+  if (current !== undefined && ours.has(current)) return;
+  if (current !== undefined) stock.set(kernelName, current);
+  const cfg = own ?? (current !== undefined && make !== null ? make(current) : undefined);
+  if (cfg === undefined) return;
+  ours.add(cfg);
+  setKernel(cfg);
 }
 
-const fixed = new WeakSet<tf.KernelConfig>();
-
-function fixSamePadding(kernelName: string): void {
+function restoreStock(kernelName: string): void {
   const current = tf.getKernel(kernelName, WASM);
-  if (current === undefined || fixed.has(current)) return;
-  const wrapper = withExplicitSamePadding(current);
-  fixed.add(wrapper);
-  tf.unregisterKernel(kernelName, WASM);
-  tf.registerKernel(wrapper);
+  const original = stock.get(kernelName);
+  if (current === undefined || !ours.has(current) || original === undefined) return;
+  setKernel(original);
 }
 
 /**
- * Registers, for the 'wasm' backend, the convolution gradient kernels it lacks
- * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput) and, unless
- * told otherwise, replaces its slow stock Conv2DBackpropInput. Calling it again is harmless; calling it
- * with a different `replaceSlowKernels` switches the replacement on or off. The stock forward convolutions
- * get explicit padding in place of 'same', which they compute wrongly for non-square kernels at stride 2. Also registers the gradients of
- * dilated convolutions ({@link registerDilatedConvGradients}), which tfjs lacks on every backend.
+ * Makes the 'wasm' backend train convnets: registers the convolution gradient kernels it lacks
+ * (Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput), fixes its
+ * forward convolutions' 'same' padding for non-square kernels at stride 2, registers the gradients of
+ * dilated convolutions ({@link registerDilatedConvGradients}, which tfjs lacks on every backend) and, unless
+ * told otherwise, replaces slow stock kernels. Calling it again is harmless; a different
+ * `replaceSlowKernels` switches the replacements on or off (benchmarks compare both).
  */
 export function registerWasmTrainingKernels(options: RegisterWasmOptions = {}): void {
   const replace = options.replaceSlowKernels ?? true;
-  registerDilatedConvGradients();
-  for (const name of SAME_PADDING_FIXED) fixSamePadding(name);
   if (registered !== null && registered.replaced === replace) return;
-  for (const cfg of MISSING_KERNELS) install(cfg);
-  for (const cfg of REPLACEMENT_KERNELS) {
-    if (replace) install(cfg);
-    else uninstall(cfg);
+  registerDilatedConvGradients();
+  for (const cfg of MISSING_KERNELS) install(cfg.kernelName, null, cfg);
+  for (const [name, make] of Object.entries(CORRECTNESS_FIXES)) install(name, make);
+  for (const [name, make] of Object.entries(SPEED_REPLACEMENTS)) {
+    if (replace) install(name, make);
+    else restoreStock(name);
   }
   registered = { replaced: replace };
 }
 
-/** Names of the kernels {@link registerWasmTrainingKernels} provides, for reports such as `nas doctor`. */
+/** Names of the kernels {@link registerWasmTrainingKernels} registers or replaces, for `nas doctor`. */
 export function wasmTrainingKernelNames(): string[] {
-  return [...MISSING_KERNELS, ...REPLACEMENT_KERNELS].map((k) => k.kernelName);
+  return [...MISSING_KERNELS.map((k) => k.kernelName), ...Object.keys(CORRECTNESS_FIXES), ...Object.keys(SPEED_REPLACEMENTS)];
 }
