@@ -10,8 +10,9 @@ import { exportCommand } from './export.ts';
 import { genomeCommand } from './genome.ts';
 import { spaceCommand } from './space.ts';
 import { statusCommand } from './status.ts';
+import { trainCommand } from './train.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, statusCommand, exportCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, statusCommand, exportCommand, trainCommand];

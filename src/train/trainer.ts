@@ -86,6 +86,11 @@ export interface TrainOptions {
   onEpoch?: (stats: EpochStats) => void;
   /** Called after each step (for a progress bar). */
   onStep?: (progress: StepProgress) => void;
+  /**
+   * `trainChild` only: called with the trained model after evaluation and before it is disposed (to save
+   * it, say). An error it throws fails the child with failure `crash`.
+   */
+  afterTraining?: (model: tf.LayersModel) => Promise<void> | void;
 }
 
 /** What training a child gives: an EvalResult (score = validation accuracy) plus its figures. */
@@ -297,6 +302,7 @@ export async function trainChild(child: ChildSpec, data: TrainData, options: Tra
     partial.images = trained.images;
     const val = await evaluateModel(model, data.val, { normalization: data.normalization });
     const test = options.evaluateTest && data.test ? await evaluateModel(model, data.test, { normalization: data.normalization }) : undefined;
+    await options.afterTraining?.(model);
     const imagesPerSecond = trained.trainSeconds > 0 ? trained.images / trained.trainSeconds : 0;
     const last = trained.epochs[trained.epochs.length - 1];
     return {
