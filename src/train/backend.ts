@@ -62,7 +62,9 @@ function nativeCandidate(device: 'GPU' | 'CPU'): Candidate {
 const wasmCandidate: Candidate = {
   label: 'wasm',
   async load() {
-    await import('@tensorflow/tfjs-backend-wasm');
+    // Registers the wasm backend and the kernels it needs to train convnets (see wasm/index.ts).
+    const wasm = await import('./wasm/index.ts');
+    wasm.registerWasmTrainingKernels();
     await activate('wasm');
     return 'wasm';
   },
