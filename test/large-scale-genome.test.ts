@@ -151,3 +151,15 @@ describe('large-scale space bounds', () => {
     }
   });
 });
+
+describe('large-scale JSON form', () => {
+  it('carries a readable arch summary that validation ignores', () => {
+    const rng = Rng.seeded(9);
+    let g = initialLargeScale(rng);
+    expect(largeScaleToJSON(g).arch).toBe('no layers lr 0.1');
+    for (const m of ['insert-convolution', 'insert-convolution', 'add-skip'] as const) g = applyLargeScaleMutation(g, m, rng).genome;
+    const json = largeScaleToJSON(g);
+    expect(json.arch).toMatch(/^conv3x3\/1:16,conv3x3\/1:16 skips \d>\d lr 0\.1$/);
+    expect(validateLargeScaleGenome({ ...json, arch: 'anything' })).toEqual(g);
+  });
+});

@@ -107,10 +107,16 @@ export function cloneLargeScale(genome: LargeScaleGenome): LargeScaleGenome {
   };
 }
 
-/** The human-readable JSON form (a fresh plain object that `validateLargeScaleGenome` reads back). */
+/**
+ * The human-readable JSON form (a fresh plain object that `validateLargeScaleGenome` reads back). Its
+ * `arch` is a one-line summary for people (`largeScaleSummary`); it is ignored on input.
+ */
 export function largeScaleToJSON(genome: LargeScaleGenome): Record<string, unknown> {
   const g = cloneLargeScale(genome);
-  return { kind: g.kind, learningRate: g.learningRate, layers: g.layers, skips: g.skips, nextId: g.nextId, lineage: g.lineage, origin: g.origin };
+  return {
+    kind: g.kind, arch: largeScaleSummary(g),
+    learningRate: g.learningRate, layers: g.layers, skips: g.skips, nextId: g.nextId, lineage: g.lineage, origin: g.origin,
+  };
 }
 
 function validateLayer(value: unknown, field: string): LseLayer {
@@ -160,7 +166,7 @@ function validateSkips(value: unknown, layers: LseLayer[]): LseSkip[] {
 export function validateLargeScaleGenome(value: unknown): LargeScaleGenome {
   const obj = asObject(value, '');
   if (obj.kind !== 'large-scale') asChoice(obj.kind, 'kind', ['large-scale']);
-  onlyKeys(obj, ['kind', 'learningRate', 'layers', 'skips', 'nextId', 'lineage', 'origin'], '');
+  onlyKeys(obj, ['kind', 'arch', 'learningRate', 'layers', 'skips', 'nextId', 'lineage', 'origin'], '');
   const learningRate = asNumber(obj.learningRate, 'learningRate', Number.MIN_VALUE, 100);
   const layers = asArray(obj.layers, 'layers').map((l, i) => validateLayer(l, fieldPath('layers', i)));
   const skips = validateSkips(obj.skips ?? [], layers);
@@ -195,6 +201,12 @@ export function largeScaleArchitecture(genome: LargeScaleGenome): string {
   }
   const skips = genome.skips.map((s) => `${pos.get(s.from)}>${pos.get(s.to)}`).sort();
   return `${parts.join(',')}|${skips.join(',')}`;
+}
+
+/** A one-line summary: `conv3x3/1:16,bnrelu skips 0>2 lr 0.1` (layers by position, identity layers left out). */
+export function largeScaleSummary(genome: LargeScaleGenome): string {
+  const [layers, skips] = largeScaleArchitecture(genome).split('|');
+  return `${layers || 'no layers'}${skips ? ` skips ${skips}` : ''} lr ${Number(genome.learningRate.toPrecision(4))}`;
 }
 
 /** Canonical hash of an individual: its architecture, learning rate and lineage (16 hex digits). */
