@@ -126,6 +126,34 @@ describe('wasm dilated depthwise gradient kernels', () => {
   });
 });
 
+describe('gradients of dilated convolutions (tfjs refuses them; registered by registerWasmTrainingKernels)', () => {
+  const grid = (['wasm', 'cpu'] as const).flatMap((backend) => (['depthwise', 'conv'] as const).flatMap((kind) =>
+    (['same', 'valid'] as Pad[]).map((p) => ({ backend, kind, p }))));
+  it.each(grid)('$kind dilation 2 pad $p on $backend equals the undilated spread-filter gradient', async ({ backend, kind, p }) => {
+    const xs: Shape4 = [2, 11, 10, 3], fs: Shape4 = [3, 3, 3, kind === 'conv' ? 4 : 2];
+    const xv = randomArray(size(xs)), fv = randomArray(size(fs));
+    const [sv, ss] = dilateFilter(fv, fs, 2);
+    const fwd = (x: tf.Tensor4D, f: tf.Tensor4D, d: number): tf.Tensor4D =>
+      (kind === 'conv' ? tf.conv2d(x, f, 1, p, 'NHWC', d) : tf.depthwiseConv2d(x, f, 1, p, 'NHWC', d));
+    const outShape = await onBackend('cpu', () => tf.tidy(() => fwd(tf.tensor4d(xv, xs), tf.tensor4d(fv, fs), 2).shape));
+    const rv = randomArray(size(outShape));
+    // Reference: the stock gradients of the undilated convolution with the spread filter, on cpu.
+    const [refDx, refDs] = await onBackend('cpu', () => tf.tidy(() => {
+      const r = tf.tensor(rv, outShape);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fwd(a as tf.Tensor4D, b as tf.Tensor4D, 1), r)));
+      return g([tf.tensor4d(xv, xs), tf.tensor4d(sv, ss)]).map((t) => t.dataSync() as Float32Array);
+    }));
+    const [refDf] = dilateFilterBack(refDs, ss, fs, 2);
+    const [dx, df] = await onBackend(backend, () => tf.tidy(() => {
+      const r = tf.tensor(rv, outShape);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fwd(a as tf.Tensor4D, b as tf.Tensor4D, 2), r)));
+      return g([tf.tensor4d(xv, xs), tf.tensor4d(fv, fs)]).map((t) => t.dataSync() as Float32Array);
+    }));
+    expect(relErr(dx, refDx)).toBeLessThan(1e-5);
+    expect(relErr(df, refDf)).toBeLessThan(1e-5);
+  });
+});
+
 /** Picks the taps of a dilated filter gradient back out onto the [kh, kw, C, M] grid. */
 function dilateFilterBack(full: Float32Array, ds: Shape4, fs: Shape4, d: number): [Float32Array] {
   const [kh, kw, c, m] = fs;
