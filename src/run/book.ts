@@ -5,6 +5,9 @@
  * Duplicates: a child whose canonical hash equals an earlier child's is a duplicate of the FIRST child
  * with that hash (its original); it is never evaluated and gets the original's outcome. This depends
  * only on the order of `asked` events, so a resumed run classifies every child as the first run did.
+ * A child asked at a fidelity (multi-fidelity strategies with an evaluator that honours it) duplicates
+ * only an earlier child with the same hash AND the same fidelity: a configuration promoted to more
+ * epochs is evaluated again.
  */
 import type { FailureKind } from '../core/trial.ts';
 import type { JournalEvent } from '../store/journal.ts';
@@ -30,6 +33,11 @@ export interface TrialRecord {
   worker?: number;
 }
 
+/** What makes two children the same evaluation: the canonical hash, and the fidelity when one is given. */
+export function dedupKey(hash: string, fidelity: number | undefined): string {
+  return fidelity === undefined ? hash : `${hash}@${fidelity}`;
+}
+
 export class TrialBook {
   readonly trials: TrialRecord[] = [];
   private readonly firstByHash = new Map<string, number>();
@@ -50,9 +58,10 @@ export class TrialBook {
     }
     if (event.e === 'asked') {
       if (event.id !== this.trials.length) throw new Error(`asked event for child ${event.id}, expected ${this.trials.length}`);
-      const first = this.firstByHash.get(event.hash);
+      const key = dedupKey(event.hash, event.fidelity);
+      const first = this.firstByHash.get(key);
       if (first === undefined) {
-        this.firstByHash.set(event.hash, event.id);
+        this.firstByHash.set(key, event.id);
         this.evaluations++;
       }
       const { id, hash, seed, config, parentId, fidelity } = event;

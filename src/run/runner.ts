@@ -62,6 +62,12 @@ export interface RunnerOptions {
   onEvent?: (event: JournalEvent, book: TrialBook) => void;
   /** Clock for event times (ms). Default Date.now. */
   now?: () => number;
+  /**
+   * The evaluator ignores fidelity (a table, a synthetic function): children are asked, journalled and
+   * deduplicated without the strategy's fidelity, so a configuration promoted to a higher rung is a
+   * duplicate and costs no evaluation. Default false (fidelity is journalled and sent, e.g. as epochs).
+   */
+  ignoreFidelity?: boolean;
 }
 
 export class Runner {
@@ -132,7 +138,8 @@ export class Runner {
         throw new UsageError(`strategy '${this.o.strategy.name}' waits although no child is being evaluated`);
       }
       if (r.kind !== 'suggestion') return;
-      const { id, config, parentId, fidelity } = r.suggestion;
+      const { id, config, parentId } = r.suggestion;
+      const fidelity = this.o.ignoreFidelity ? undefined : r.suggestion.fidelity;
       const event: JournalEvent = {
         e: 'asked', id, hash: this.o.space.hash(config), seed: deriveSeed(this.o.seed, 'child', id),
         config: this.o.space.toJSON(config), t: this.now(),

@@ -20,6 +20,7 @@ import { InlineExecutor } from '../workers/inline.ts';
 import { ProcessPool } from '../workers/pool.ts';
 import type { TrialBook } from './book.ts';
 import { checkResumeOptions, parseRunConfig, type RunConfig } from './config.ts';
+import { honoursFidelity } from './fidelity.ts';
 import { costRejecter } from './reject.ts';
 import { Runner, type SnapshotData } from './runner.ts';
 
@@ -120,8 +121,12 @@ export async function executeRun(request: RunRequest): Promise<RunSummary> {
   if (request.resume !== undefined) return resumeRun(request.resume, request.given, runtime);
   const fields = mergeDefaults(request.given, request.defaults);
   const config = newRunConfig(fields, runtime.log ?? defaultLog);
-  const runDir = request.runDir ?? join('runs', `${basename(config.space, '.json')}-${config.strategy}-${config.seed}`);
-  return startRun(config, runDir, runtime);
+  return startRun(config, request.runDir ?? defaultRunDir(config), runtime);
+}
+
+/** Where a new run goes without --run-dir: runs/<space>-<strategy>-<seed>. */
+export function defaultRunDir(config: Pick<RunConfig, 'space' | 'strategy' | 'seed'>): string {
+  return join('runs', `${basename(config.space, '.json')}-${config.strategy}-${config.seed}`);
 }
 
 /** A new run's configuration fields: the given options over the defaults. */
@@ -177,6 +182,7 @@ async function drive(
   const runner = new Runner({
     strategy, space, executor, budget: config.budget, seed: config.seed, sink: journal,
     reject: costRejecter(config, space), snapshotEvery: runtime.snapshotEvery, onEvent: runtime.onEvent,
+    ignoreFidelity: !honoursFidelity(config.evaluator),
     snapshot: (data) => writeSnapshot(paths.snapshot, snapshotOf(config, space, data)),
   });
   try {
