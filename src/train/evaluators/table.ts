@@ -70,9 +70,16 @@ function columnIndex(table: BenchmarkTable, name: string, option: string): numbe
   return at;
 }
 
-/** The table key of a configuration: its NAS-Bench-201 architecture string. */
+/**
+ * The table key of a configuration: its NAS-Bench-201 architecture string. A joint configuration
+ * (`{ arch, hparams }`, search-spaces/joint-example.json) is looked up by its architecture part: a
+ * table holds one result per architecture, trained with the benchmark's own hyperparameters, so the
+ * hyperparameters of a joint configuration do not change its value.
+ */
 function archOf(config: unknown): string {
-  return nb201ToArch(validateNb201Genome(config));
+  const record = config as Record<string, unknown> | null;
+  const isJoint = typeof record === 'object' && record !== null && 'arch' in record && 'hparams' in record;
+  return nb201ToArch(validateNb201Genome(isJoint ? record.arch : config));
 }
 
 export class TableEvaluator implements Evaluator {

@@ -3,7 +3,8 @@
  * macro skeleton), trains it with the seeded tfjs loop (trainer.ts) on a dataset loaded once per
  * process, and scores it by validation accuracy. Settings come from evaluator options (`--epochs`,
  * `--dataset`, or an experiment file under experiments/). A request's fidelity, when given, is the
- * number of epochs.
+ * number of epochs. A joint configuration (architecture + hyperparameters) trains its architecture with
+ * the learning rate, weight decay and batch size of its hyperparameters (see trainingHparams).
  */
 import { resolve } from 'node:path';
 import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
@@ -14,6 +15,7 @@ import { DEFAULT_DATASET, parseDatasetSpec } from '../../data/spec.ts';
 import { validateGenome } from '../../genome/genome.ts';
 import type { NetworkConfig } from '../../genome/network/network.ts';
 import type { CellGenome } from '../../genome/types.ts';
+import { JointSpace } from '../../spaces/joint.ts';
 import { loadSpace } from '../../spaces/load.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../backend.ts';
@@ -85,6 +87,22 @@ export function trainSettings(extra: Record<string, unknown> = {}): TrainSetting
   };
 }
 
+/**
+ * Training settings a joint configuration's hyperparameters override: `learning_rate` (or `lr`),
+ * `weight_decay` and `batch_size` (other hyperparameters are searched but not used by the trainer).
+ */
+export function trainingHparams(hparams: Record<string, unknown>): Partial<TrainSettings> {
+  const out: Partial<TrainSettings> = {};
+  const num = (key: string): number | undefined => (typeof hparams[key] === 'number' ? (hparams[key] as number) : undefined);
+  const lr = num('learning_rate') ?? num('lr');
+  if (lr !== undefined) out.lr = lr;
+  const wd = num('weight_decay');
+  if (wd !== undefined) out.weightDecay = wd;
+  const bs = num('batch_size');
+  if (bs !== undefined) out.batchSize = Math.max(1, Math.round(bs));
+  return out;
+}
+
 /** The macro network of a genome: the space's skeleton around it, sized for the data. */
 export function networkFor(genome: CellGenome, space: SearchSpace<unknown>, inputShape: [number, number, number], numClasses: number): NetworkConfig {
   const macro = ((space as { config?: Record<string, unknown> }).config ?? {}) as { cellsPerStack?: number; stacks?: number; initialFilters?: number };
@@ -109,22 +127,31 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
     train: loaded.train, val: loaded.val, test: loaded.test, normalization: loaded.info.normalization,
     augment: settings.augment ? loaded.info.augment : false,
   };
+  // A joint space (architecture + hyperparameters): the network comes from the architecture part.
+  const archSpace = space instanceof JointSpace ? (space.arch as SearchSpace<unknown>) : space;
   const evaluate = async (request: EvalRequest): Promise<EvalResult> => {
     let genome: CellGenome;
+    let hp: Partial<TrainSettings>;
     try {
-      genome = validateGenome(space.toJSON(space.validate(request.config)));
+      const json = space.toJSON(space.validate(request.config));
+      const joint = space instanceof JointSpace ? (json as { arch: unknown; hparams: Record<string, unknown> }) : undefined;
+      genome = validateGenome(joint ? joint.arch : json);
+      hp = joint ? trainingHparams(joint.hparams) : {};
     } catch (err) {
       return { trialId: request.trialId, status: 'failed', failure: 'invalid', error: (err as Error).message };
     }
+    const s = { ...settings, ...hp };
     const train: TrainOptions = {
-      epochs: request.fidelity ?? settings.epochs, seed: request.seed, trialId: request.trialId, batchSize: settings.batchSize,
-      optimizer: settings.optimizer, schedule: settings.schedule, weightDecay: settings.weightDecay, evaluateTest: settings.evaluateTest,
-      ...(settings.lr !== undefined ? { lr: settings.lr } : {}),
+      epochs: request.fidelity ?? s.epochs, seed: request.seed, trialId: request.trialId, batchSize: s.batchSize,
+      optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay, evaluateTest: s.evaluateTest,
+      ...(s.lr !== undefined ? { lr: s.lr } : {}),
     };
-    const r = await trainChild({ genome, network: networkFor(genome, space, loaded.info.shape, loaded.info.numClasses) }, data, train);
+    const r = await trainChild({ genome, network: networkFor(genome, archSpace, loaded.info.shape, loaded.info.numClasses) }, data, train);
     // Only the plain EvalResult fields travel back (per-epoch records stay out of the journal).
     const { trialId, status, score, report, failure, error, metrics, seconds } = r;
-    return { trialId, status, score, report, failure, error, metrics, seconds };
+    // The settings a child trained with, so that a joint search's hyperparameters show in the journal.
+    const used = { epochs: train.epochs, batchSize: s.batchSize, weightDecay: s.weightDecay, ...(s.lr !== undefined ? { lr: s.lr } : {}) };
+    return { trialId, status, score, report, failure, error, metrics: metrics ? { ...metrics, ...used } : metrics, seconds };
   };
   return { evaluate };
 }
