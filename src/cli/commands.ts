@@ -8,6 +8,7 @@ import { doctorCommand } from './doctor.ts';
 import { evolveCommand } from './evolve.ts';
 import { exportCommand } from './export.ts';
 import { genomeCommand } from './genome.ts';
+import { searchCommand } from './search.ts';
 import { spaceCommand } from './space.ts';
 import { statusCommand } from './status.ts';
 import { trainCommand } from './train.ts';
@@ -15,4 +16,4 @@ import { trainCommand } from './train.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, statusCommand, exportCommand, trainCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, searchCommand, statusCommand, exportCommand, trainCommand];
