@@ -4,10 +4,16 @@
  * TensorFlow backend, the wasm backend (with the project's training kernels) and the pure-JS cpu
  * backend, side by side in one run, with the ratios between them.
  *
- *   npx tsx bench/native-probe.ts [--filters 16] [--batch 32] [--size 32] [--steps 5] [--cpu-steps 2]
+ * `--model nasnet` trains instead a NASNet child built by the project's builder (cells after NASNet-A,
+ * B = 5; `--cells` N per stack (default 1), `--stacks` (default 3), `--filters` initial filters).
+ *
+ *   npx tsx bench/native-probe.ts [--model probe|nasnet] [--filters 16] [--batch 32] [--size 32]
+ *                                 [--stacks 3] [--cells 1] [--steps 5] [--cpu-steps 2]
  *                                 [--backends tensorflow,wasm,cpu]
  */
 import * as tf from '@tensorflow/tfjs';
+import type { NasnetGenome } from '../src/genome/types.ts';
+import { buildModel } from '../src/train/builder.ts';
 import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
 import { trainingProbe } from '../src/train/native/throughput.ts';
 import type { ProbeResult } from '../src/train/native/throughput.ts';
@@ -23,10 +29,41 @@ const batch = arg('batch', 32);
 const size = arg('size', 32);
 const steps = arg('steps', 5);
 const cpuSteps = arg('cpu-steps', 2);
+const stacks = arg('stacks', 3);
+const cellsPerStack = arg('cells', 1);
+const modelAt = process.argv.indexOf('--model');
+const modelName = modelAt >= 0 ? process.argv[modelAt + 1] ?? 'probe' : 'probe';
 const backendsAt = process.argv.indexOf('--backends');
 const backends = (backendsAt >= 0 ? process.argv[backendsAt + 1] ?? '' : 'tensorflow,wasm,cpu').split(',');
 
+/** Cells after NASNet-A (Zoph et al. 2018, fig. 4), as the genome writes blocks: 0 and 1 the cell inputs, 2 + b block b. */
+const NASNET_A: NasnetGenome = {
+  kind: 'nasnet',
+  normal: { blocks: [
+    { inputs: [1, 1], ops: ['sep_conv_3x3', 'identity'] },
+    { inputs: [0, 1], ops: ['sep_conv_3x3', 'sep_conv_5x5'] },
+    { inputs: [1, 0], ops: ['avg_pool_3x3', 'identity'] },
+    { inputs: [0, 0], ops: ['avg_pool_3x3', 'avg_pool_3x3'] },
+    { inputs: [0, 0], ops: ['sep_conv_5x5', 'sep_conv_3x3'] },
+  ] },
+  reduction: { blocks: [
+    { inputs: [0, 1], ops: ['sep_conv_7x7', 'sep_conv_5x5'] },
+    { inputs: [1, 0], ops: ['max_pool_3x3', 'sep_conv_7x7'] },
+    { inputs: [1, 0], ops: ['avg_pool_3x3', 'sep_conv_5x5'] },
+    { inputs: [1, 2], ops: ['max_pool_3x3', 'sep_conv_3x3'] },
+    { inputs: [3, 2], ops: ['avg_pool_3x3', 'identity'] },
+  ] },
+};
+
+function modelFactory(): (() => tf.LayersModel) | undefined {
+  if (modelName === 'probe') return undefined;
+  if (modelName !== 'nasnet') throw new Error(`--model ${modelName}: accepted probe, nasnet`);
+  return () => buildModel(NASNET_A, { inputShape: [size, size, 3], numClasses: 10, cellsPerStack, stacks,
+    initialFilters: filters, dropout: 0 }, { seed: 1 }).model;
+}
+
 async function main(): Promise<void> {
+  const model = modelFactory();
   const results: ProbeResult[] = [];
   const native = nativeInstallState('cpu');
   if (!backends.includes('tensorflow')) {
@@ -35,23 +72,23 @@ async function main(): Promise<void> {
     const rt = await loadNative('cpu');
     await tf.setBackend('tensorflow');
     console.log(`native: ${rt.packageName} ${rt.packageVersion} on TensorFlow ${rt.tfVersion}`);
-    results.push(await trainingProbe({ filters, batch, size, steps }));
+    results.push(await trainingProbe({ filters, batch, size, steps, model }));
   } else {
     console.log(`native: skipped (${native.reason ?? ''})`);
   }
   if (backends.includes('wasm')) {
     registerWasmTrainingKernels();
     await tf.setBackend('wasm');
-    results.push(await trainingProbe({ filters, batch, size, steps }));
+    results.push(await trainingProbe({ filters, batch, size, steps, model }));
   }
   if (backends.includes('cpu')) {
     await tf.setBackend('cpu');
-    results.push(await trainingProbe({ filters, batch, size, steps: cpuSteps }));
+    results.push(await trainingProbe({ filters, batch, size, steps: cpuSteps, model }));
   }
 
   const cpu = results.find((r) => r.backend === 'cpu');
   const wasm = results.find((r) => r.backend === 'wasm');
-  console.log(`\nprobe net: ${results[0]?.params ?? 0} parameters, ${size}x${size}x3, batch ${batch}, stem ${filters} filters`);
+  console.log(`\n${modelName} net: ${results[0]?.params ?? 0} parameters, ${size}x${size}x3, batch ${batch}, ${filters} initial filters`);
   console.log('backend      steps   ms/step   images/s   x cpu    x wasm');
   for (const r of results) {
     const xc = cpu ? (r.imagesPerSecond / cpu.imagesPerSecond).toFixed(1) : '-';

@@ -18,6 +18,11 @@ export interface ProbeOptions {
   warmup?: number;
   /** Seed of the weight initialisers and data. Default: 1. */
   seed?: number;
+  /**
+   * Builds the network to train instead of {@link probeModel} (input [size, size, 3], 10 classes); the
+   * probe disposes it. Default: the probe network with `filters`.
+   */
+  model?: () => tf.LayersModel;
 }
 
 /** What the probe measured. */
@@ -69,7 +74,7 @@ export async function trainingProbe(opts: ProbeOptions = {}): Promise<ProbeResul
   const steps = opts.steps ?? 5;
   const warmup = opts.warmup ?? 1;
   const seed = opts.seed ?? 1;
-  const model = probeModel(size, opts.filters ?? 16, seed);
+  const model = opts.model ? opts.model() : probeModel(size, opts.filters ?? 16, seed);
   const optimizer = tf.train.sgd(0.01);
   model.compile({ optimizer, loss: 'categoricalCrossentropy' });
   const x = tf.randomNormal([batch, size, size, 3], 0, 1, 'float32', seed);
