@@ -28,6 +28,7 @@ async function evaluate(request: EvalRequest): Promise<void> {
     send({ type: 'init-error', message: err instanceof Error ? err.message : String(err) });
     return;
   }
+  send({ type: 'started', trialId: request.trialId });
   try {
     send({ type: 'result', result: checkScore(await ev.evaluate(request)) });
   } catch (err) {

@@ -27,7 +27,7 @@ export interface ProcessPoolOptions {
   recycleAfter?: number;
   /** Heap limit of each worker in MiB (node's --max-old-space-size); node's default when absent. */
   maxOldSpaceMb?: number;
-  /** Seconds an evaluation may take before its worker is killed and it fails with `timeout`. None by default. */
+  /** Seconds an evaluation may take, counted from when the worker begins it (after building its evaluator), before the worker is killed and it fails with `timeout`. None by default. */
   timeoutSeconds?: number;
   /** Copy each worker's stderr to this process's stderr (it is always kept to classify failures). Default true. */
   echoStderr?: boolean;
@@ -92,14 +92,6 @@ export class ProcessPool implements Executor {
       if (!idle) return;
       const job = this.queue.shift() as Job;
       idle.job = job;
-      const timeout = this.options.timeoutSeconds;
-      if (timeout !== undefined) {
-        const w = idle;
-        w.timer = setTimeout(() => {
-          w.timedOut = true;
-          w.process.kill('SIGKILL');
-        }, timeout * 1000);
-      }
       idle.process.send({ type: 'eval', request: job.request } satisfies ToWorker);
     }
   }
@@ -122,9 +114,23 @@ export class ProcessPool implements Executor {
     return worker;
   }
 
+  /** Starts the per-evaluation time limit once the worker has begun (building the evaluator does not count). */
+  private startTimer(worker: Worker): void {
+    const timeout = this.options.timeoutSeconds;
+    if (timeout === undefined) return;
+    worker.timer = setTimeout(() => {
+      worker.timedOut = true;
+      worker.process.kill('SIGKILL');
+    }, timeout * 1000);
+  }
+
   private onMessage(worker: Worker, message: FromWorker): void {
     const job = worker.job;
     if (!job) return;
+    if (message.type === 'started') {
+      this.startTimer(worker);
+      return;
+    }
     if (worker.timer) clearTimeout(worker.timer);
     worker.job = undefined;
     if (message.type === 'init-error') {

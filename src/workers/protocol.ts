@@ -19,4 +19,6 @@ export type ToWorker =
 /** Worker to parent. */
 export type FromWorker =
   | { type: 'init-error'; message: string }
+  /** The evaluator is built and the evaluation has begun (the pool's timeout counts from here). */
+  | { type: 'started'; trialId: number }
   | { type: 'result'; result: EvalResult };
