@@ -19,6 +19,8 @@ import type { CellGenome } from '../genome/types.ts';
 import { buildModelFromPlan } from './builder.ts';
 import { classifyFailure, NonFiniteLossError } from './failures.ts';
 import { createOptimizer, learningRateAt } from './optimizers.ts';
+import { registerFastCpuKernels } from './cpu-kernels.ts';
+import { registerDilatedConvGradients } from './wasm/dilated-grads.ts';
 import type { OptimizerName, ScheduleName, ScheduledOptimizer } from './optimizers.ts';
 
 /** The images a child trains and is measured on (what `loadDataset` returns). */
@@ -202,6 +204,9 @@ async function trainStep(ctx: StepContext, opt: ScheduledOptimizer, batch: Batch
  * finite. The caller owns and disposes the model.
  */
 export async function trainModel(model: tf.LayersModel, plan: NetworkPlan, data: TrainData, options: TrainOptions): Promise<{ epochs: EpochStats[]; trainSeconds: number; images: number }> {
+  // tfjs-core has no gradient for dilated convolutions (dil_sep_conv_3x3); this adds one on every backend.
+  registerDilatedConvGradients();
+  registerFastCpuKernels();
   const name = options.optimizer ?? 'sgd';
   const baseLr = options.lr ?? DEFAULT_LR[name];
   const batchSize = options.batchSize ?? 64;
