@@ -75,10 +75,32 @@ describe('LargeScaleEvolution', () => {
     s.tell(b.id, { status: 'ok', score: 2 });
     const c = next(s);
     expect(c.parentId).toBe(b.id);
+    expect(s.population().map((m) => m.id)).toEqual([b.id]);
     expect(s.ask().kind).toBe('wait');
+    // A failed child undoes its tournament: the individual it displaced returns.
     s.tell(c.id, { status: 'failed' });
-    // Nothing pending, one survivor: it is mutated without a tournament.
+    expect(s.population().map((m) => m.id).sort()).toEqual([a.id, b.id]);
+    expect(s.removed).toBe(0);
     expect(next(s).parentId).toBe(b.id);
+  });
+
+  it('with one survivor and nothing pending it mutates the survivor; with none it starts afresh', () => {
+    const s = make(9, 1);
+    const a = next(s);
+    expect(s.ask().kind).toBe('wait');
+    s.tell(a.id, { status: 'ok', score: 1 });
+    const b = next(s);
+    expect(b.parentId).toBe(a.id);
+    s.tell(b.id, { status: 'ok', score: 2 });
+    const c = next(s);
+    expect(c.parentId).toBe(b.id);
+    expect(s.population().map((m) => m.id)).toEqual([b.id]);
+    const t = make(10, 1);
+    const x = next(t);
+    t.tell(x.id, { status: 'failed' });
+    const y = next(t);
+    expect(y.parentId).toBeUndefined();
+    expect(y.config.layers).toEqual([]);
   });
 
   it('misuse of tell throws a UsageError', () => {
@@ -97,7 +119,8 @@ describe('LargeScaleEvolution', () => {
     const saved = JSON.parse(JSON.stringify(a.saveState())) as unknown;
     const b = make(7);
     b.loadState(saved);
-    for (const s of [a, b]) pending.forEach((p) => s.tell(p.id, { status: 'ok', score: score(p.config) }));
+    for (const s of [a, b]) pending.forEach((p, i) => s.tell(p.id, i === 0 ? { status: 'failed' } : { status: 'ok', score: score(p.config) }));
+    expect(b.population()).toEqual(a.population());
     expect(cycles(b, 30)).toEqual(cycles(a, 30));
     expect(() => make(7).loadState({ version: 1, strategy: 'aging' })).toThrow(UsageError);
   });

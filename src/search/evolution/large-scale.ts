@@ -6,7 +6,8 @@
  * same trivial network). Then each step picks two individuals of the population uniformly at random,
  * removes the worse from the population at once and proposes a mutated copy of the better; the child
  * carries the better one's id as `parentId`, so the evaluator can give it the parent's trained weights.
- * A told child joins the population; a failed one does not.
+ * A told child joins the population. A child that fails undoes its tournament: the individual it
+ * displaced returns, so failures do not shrink the population.
  *
  * Asynchronous use: `ask` may be called while children are pending, as in the paper's many workers.
  * With fewer than two individuals it waits for pending children; with none pending it mutates the
@@ -36,6 +37,8 @@ interface Member<C> {
 interface Pending<C> {
   config: C;
   parentId?: number;
+  /** The individual this child's tournament removed; it returns to the population if the child fails. */
+  loser?: Member<C>;
 }
 
 type SavedMember = { id: number; config: unknown; score: number };
@@ -47,7 +50,7 @@ interface LargeScaleState {
   nextId: number;
   initialAsked: number;
   rng: RngState;
-  pending: Array<{ id: number; config: unknown; parentId?: number }>;
+  pending: Array<{ id: number; config: unknown; parentId?: number; loser?: SavedMember }>;
   population: SavedMember[];
   best: SavedMember[];
   killed: number;
@@ -92,9 +95,9 @@ export class LargeScaleEvolution<C> implements Strategy<C> {
       const b = this.members[j];
       // The worse dies; on a tie the older one (earlier in arrival order) does.
       const [winner, loserIndex] = b.score > a.score || (b.score === a.score && i < j) ? [b, i] : [a, j];
-      this.members.splice(loserIndex, 1);
+      const [loser] = this.members.splice(loserIndex, 1);
       this.killed++;
-      return this.propose(this.space.mutate(winner.config, this.rng), winner.id);
+      return this.propose(this.space.mutate(winner.config, this.rng), winner.id, loser);
     }
     if (this.pending.size > 0) return { kind: 'wait' };
     if (this.members.length === 1) return this.propose(this.space.mutate(this.members[0].config, this.rng), this.members[0].id);
@@ -111,7 +114,13 @@ export class LargeScaleEvolution<C> implements Strategy<C> {
       throw new UsageError(`tell(${id}): an 'ok' outcome needs a numeric score`);
     }
     this.pending.delete(id);
-    if (outcome.status !== 'ok') return;
+    if (outcome.status !== 'ok') {
+      if (entry.loser) {
+        this.members.push(entry.loser);
+        this.killed--;
+      }
+      return;
+    }
     const member = { id, config: entry.config, score: outcome.score as number };
     this.members.push(member);
     this.recordBest(member);
@@ -140,7 +149,9 @@ export class LargeScaleEvolution<C> implements Strategy<C> {
       nextId: this.nextId,
       initialAsked: this.initialAsked,
       rng: this.rng.state(),
-      pending: [...this.pending].map(([id, p]) => ({ id, config: this.space.toJSON(p.config), ...(p.parentId !== undefined ? { parentId: p.parentId } : {}) })),
+      pending: [...this.pending].map(([id, p]) => ({
+        id, config: this.space.toJSON(p.config), ...(p.parentId !== undefined ? { parentId: p.parentId } : {}), ...(p.loser ? { loser: json(p.loser) } : {}),
+      })),
       population: this.members.map(json),
       best: this.best.map(json),
       killed: this.killed,
@@ -158,14 +169,14 @@ export class LargeScaleEvolution<C> implements Strategy<C> {
     this.killed = s.killed;
     this.rng = Rng.fromState(s.rng);
     this.pending.clear();
-    for (const p of s.pending) this.pending.set(p.id, { config: this.space.validate(p.config), parentId: p.parentId });
+    for (const p of s.pending) this.pending.set(p.id, { config: this.space.validate(p.config), parentId: p.parentId, ...(p.loser ? { loser: member(p.loser) } : {}) });
     this.members = s.population.map(member);
     this.best = s.best.map(member);
   }
 
-  private propose(config: C, parentId?: number): AskResult<C> {
+  private propose(config: C, parentId?: number, loser?: Member<C>): AskResult<C> {
     const id = this.nextId++;
-    this.pending.set(id, { config, parentId });
+    this.pending.set(id, { config, parentId, ...(loser ? { loser } : {}) });
     return { kind: 'suggestion', suggestion: { id, config, ...(parentId !== undefined ? { parentId } : {}) } };
   }
 
