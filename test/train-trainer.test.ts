@@ -5,7 +5,9 @@ import type { ImageSet } from '../src/data/types.ts';
 import type { NasnetNetworkConfig } from '../src/genome/network/nasnet-plan.ts';
 import type { Nb201NetworkConfig } from '../src/genome/network/nb201-plan.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
-import type { NasnetGenome } from '../src/genome/types.ts';
+import { NASNET_OPS, NB201_OPS } from '../src/genome/types.ts';
+import type { NasnetGenome, NasnetOp } from '../src/genome/types.ts';
+import { buildModel } from '../src/train/builder.ts';
 import { classifyFailure } from '../src/train/failures.ts';
 import { learningRateAt } from '../src/train/optimizers.ts';
 import { trainChild } from '../src/train/trainer.ts';
@@ -127,5 +129,40 @@ describe('failure classification and schedule', () => {
     expect(learningRateAt('cosine', 0.1, 50, 100)).toBeCloseTo(0.05, 12);
     expect(learningRateAt('cosine', 0.1, 100, 100)).toBeCloseTo(0, 12);
     expect(learningRateAt('constant', 0.1, 70, 100)).toBe(0.1);
+  });
+});
+
+describe('every op', () => {
+  /** Keras layer classes every tfjs (and Keras) build knows: a saved model needs no custom code. */
+  const STANDARD = new Set([
+    'InputLayer', 'Conv2D', 'SeparableConv2D', 'BatchNormalization', 'Activation', 'AveragePooling2D', 'MaxPooling2D',
+    'ZeroPadding2D', 'Cropping2D', 'Rescaling', 'Add', 'Concatenate', 'GlobalAveragePooling2D', 'Dropout', 'Dense',
+  ]);
+
+  it.each(NASNET_OPS)('NASNet op %s trains in normal and reduction cells, on cell inputs and block outputs', async (op) => {
+    const cell = { blocks: [{ inputs: [0, 1] as [number, number], ops: [op, op] as [NasnetOp, NasnetOp] }, { inputs: [2, 1] as [number, number], ops: [op, 'identity'] as [NasnetOp, NasnetOp] }] };
+    const genome: NasnetGenome = { kind: 'nasnet', normal: cell, reduction: cell };
+    const few = { train: quadrants(8, 'few'), val: quadrants(4, 'few-val') };
+    const r = await trainChild({ genome, network: { ...nasnetNet, initialFilters: 2 } }, few, { epochs: 1, seed: 3, batchSize: 8 });
+    expect(r.status, r.error).toBe('ok');
+    const { model } = buildModel(genome, { ...nasnetNet, initialFilters: 2 }, { seed: 3 });
+    const classes = (model.toJSON(null, false) as { config: { layers: Array<{ class_name: string }> } }).config.layers.map((l) => l.class_name);
+    model.dispose();
+    expect(classes.filter((c) => !STANDARD.has(c))).toEqual([]);
+  });
+
+  it('trains a block that adds a tensor to itself (identity on the same input twice)', async () => {
+    const cell = { blocks: [{ inputs: [1, 1] as [number, number], ops: ['identity', 'identity'] as [NasnetOp, NasnetOp] }] };
+    const genome: NasnetGenome = { kind: 'nasnet', normal: cell, reduction: cell };
+    const few = { train: quadrants(8, 'few'), val: quadrants(4, 'few-val') };
+    const r = await trainChild({ genome, network: { ...nasnetNet, initialFilters: 2 } }, few, { epochs: 1, seed: 3, batchSize: 8 });
+    expect(r.status, r.error).toBe('ok');
+  });
+
+  it.each(NB201_OPS)('NAS-Bench-201 op %s trains on every edge', async (op) => {
+    const genome = nb201FromArch(`|${op}~0|+|${op}~0|${op}~1|+|${op}~0|${op}~1|${op}~2|`);
+    const few = { train: quadrants(8, 'few'), val: quadrants(4, 'few-val') };
+    const r = await trainChild({ genome, network: { ...nb201Net, channels: 2 } }, few, { epochs: 1, seed: 3, batchSize: 8 });
+    expect(r.status, r.error).toBe('ok');
   });
 });

@@ -50,6 +50,7 @@ const FACTORIES: { [K in Exclude<LayerKind, 'input'>]: Factory<K> } = {
   zeropad: (s, name) => tf.layers.zeroPadding2d({ name, padding: s.pad }),
   crop: (s, name) => tf.layers.cropping2D({ name, cropping: s.crop }),
   zeros: (_s, name) => tf.layers.rescaling({ name, scale: 0, offset: 0 }),
+  identity: (_s, name) => tf.layers.activation({ name, activation: 'linear' }),
   add: (_s, name) => tf.layers.add({ name }),
   concat: (_s, name) => tf.layers.concatenate({ name, axis: -1 }),
   gap: (_s, name) => tf.layers.globalAveragePooling2d({ name }),

@@ -31,6 +31,7 @@ export type LayerSpec =
   | { kind: 'zeropad'; pad: [[number, number], [number, number]] }
   | { kind: 'crop'; crop: [[number, number], [number, number]] }
   | { kind: 'zeros' }
+  | { kind: 'identity' }
   | { kind: 'add' }
   | { kind: 'concat' }
   | { kind: 'gap' }
@@ -108,9 +109,14 @@ export class PlanBuilder {
   private readonly nodes: PlanNode[] = [];
   private readonly byName = new Map<string, PlanNode>();
 
-  /** Adds a layer applied to `inputs` and returns its name (the handle later layers take). */
+  /**
+   * Adds a layer applied to `inputs` and returns its name (the handle later layers take). A merge layer
+   * that would read one tensor twice (an add of `x` and `x`) reads a named identity copy instead, which
+   * tfjs needs to execute and differentiate it.
+   */
   add(name: string, layer: LayerSpec, inputs: string[] = []): string {
     if (this.byName.has(name)) throw new Error(`plan: duplicate layer name '${name}'`);
+    if (layer.kind === 'add' || layer.kind === 'concat') inputs = this.distinct(name, inputs);
     const shapes = inputs.map((i) => this.shape(i));
     const shape = inferShape(layer, shapes, name);
     if (shape.some((d) => !Number.isInteger(d) || d <= 0)) {
@@ -124,6 +130,17 @@ export class PlanBuilder {
     this.nodes.push(node);
     this.byName.set(name, node);
     return name;
+  }
+
+  private distinct(name: string, inputs: string[]): string[] {
+    const seen = new Set<string>();
+    return inputs.map((input, i) => {
+      if (!seen.has(input)) {
+        seen.add(input);
+        return input;
+      }
+      return this.add(`${name}_copy${i}`, { kind: 'identity' }, [input]);
+    });
   }
 
   /** Output shape of a node already added. */
