@@ -60,6 +60,39 @@ function direction(g: Float64Array, S: Float64Array[], Y: Float64Array[]): Float
   return q;
 }
 
+/** Projected gradient: zero where a variable sits at a bound and the gradient pushes it outward. */
+function projectedGradient(x: Float64Array, g: Float64Array, lo: ArrayLike<number>, hi: ArrayLike<number>): Float64Array {
+  const gf = Float64Array.from(g);
+  for (let i = 0; i < x.length; i++) if ((x[i] <= lo[i] && g[i] > 0) || (x[i] >= hi[i] && g[i] < 0)) gf[i] = 0;
+  return gf;
+}
+
+/** Backtracking Armijo search along the projected path x(t) = P(x + t d); null when no step decreases f. */
+function lineSearch(
+  f: Objective,
+  x: Float64Array,
+  fx: number,
+  g: Float64Array,
+  d: Float64Array,
+  t0: number,
+  box: { lo: ArrayLike<number>; hi: ArrayLike<number> },
+): { x: Float64Array; f: number; g: Float64Array; evaluations: number } | null {
+  const n = x.length;
+  let t = t0;
+  for (let ls = 0; ls < 40; ls++) {
+    const xn = new Float64Array(n);
+    for (let i = 0; i < n; i++) xn[i] = x[i] + t * d[i];
+    clampInto(xn, box.lo, box.hi);
+    let decrease = 0;
+    for (let i = 0; i < n; i++) decrease += g[i] * (xn[i] - x[i]);
+    const gn = new Float64Array(n);
+    const fn = f(xn, gn);
+    if (Number.isFinite(fn) && fn <= fx + 1e-4 * decrease) return { x: xn, f: fn, g: gn, evaluations: ls + 1 };
+    t *= 0.5;
+  }
+  return null;
+}
+
 /** Minimises `f` over the box [lo, hi] starting from `x0` (clamped into the box). */
 export function minimizeBox(
   f: Objective,
@@ -72,55 +105,30 @@ export function minimizeBox(
   const memory = options.memory ?? 7;
   const gradTol = options.gradTol ?? 1e-6;
   const relTol = options.relTol ?? 1e-10;
-  const n = x0.length;
-  let x = Float64Array.from(x0);
+  let x: Float64Array = Float64Array.from(x0);
   clampInto(x, lo, hi);
-  let g = new Float64Array(n);
+  let g: Float64Array = new Float64Array(x.length);
   let fx = f(x, g);
   let evaluations = 1;
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
   let it = 0;
   for (; it < maxIter && Number.isFinite(fx); it++) {
-    const gf = Float64Array.from(g);
-    let gmax = 0;
-    for (let i = 0; i < n; i++) {
-      if ((x[i] <= lo[i] && g[i] > 0) || (x[i] >= hi[i] && g[i] < 0)) gf[i] = 0;
-      gmax = Math.max(gmax, Math.abs(gf[i]));
-    }
-    if (gmax < gradTol) break;
+    const gf = projectedGradient(x, g, lo, hi);
+    if (gf.reduce((m, v) => Math.max(m, Math.abs(v)), 0) < gradTol) break;
     let d = direction(gf, S, Y);
-    for (let i = 0; i < n; i++) if (gf[i] === 0) d[i] = 0;
+    for (let i = 0; i < d.length; i++) if (gf[i] === 0) d[i] = 0;
     if (dot(d, gf) >= 0) {
       S.length = 0;
       Y.length = 0;
       d = gf.map((v) => -v);
     }
-    let t = S.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(gf, gf))) : 1;
-    let accepted = false;
-    const xn = new Float64Array(n);
-    const gn = new Float64Array(n);
-    let fn = fx;
-    for (let ls = 0; ls < 40; ls++) {
-      for (let i = 0; i < n; i++) xn[i] = x[i] + t * d[i];
-      clampInto(xn, lo, hi);
-      let decrease = 0;
-      for (let i = 0; i < n; i++) decrease += g[i] * (xn[i] - x[i]);
-      fn = f(xn, gn);
-      evaluations++;
-      if (Number.isFinite(fn) && fn <= fx + 1e-4 * decrease) {
-        accepted = true;
-        break;
-      }
-      t *= 0.5;
-    }
-    if (!accepted) break;
-    const s = new Float64Array(n);
-    const y = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      s[i] = xn[i] - x[i];
-      y[i] = gn[i] - g[i];
-    }
+    const t0 = S.length === 0 ? Math.min(1, 1 / Math.sqrt(dot(gf, gf))) : 1;
+    const step = lineSearch(f, x, fx, g, d, t0, { lo, hi });
+    if (!step) break;
+    evaluations += step.evaluations;
+    const s = step.x.map((v, i) => v - x[i]);
+    const y = step.g.map((v, i) => v - g[i]);
     if (dot(s, y) > 1e-12 * Math.max(dot(y, y), 1e-300)) {
       S.push(s);
       Y.push(y);
@@ -129,10 +137,10 @@ export function minimizeBox(
         Y.shift();
       }
     }
-    const rel = Math.abs(fx - fn) / Math.max(Math.abs(fx), Math.abs(fn), 1e-12);
-    x = xn;
-    fx = fn;
-    g = Float64Array.from(gn);
+    const rel = Math.abs(fx - step.f) / Math.max(Math.abs(fx), Math.abs(step.f), 1e-12);
+    x = step.x;
+    fx = step.f;
+    g = step.g;
     if (rel < relTol) {
       it++;
       break;
