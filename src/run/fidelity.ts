@@ -13,10 +13,24 @@
  * gets that score at once and does not count against the budget.
  */
 import { parseEvaluatorSpec } from '../train/evaluators/registry.ts';
+import type { RunConfig } from './config.ts';
 
 const HONOURING = new Set(['train']);
+
+/** Strategies that propose fidelities and stop asking after `budget` trials, promotions included. */
+const MULTI_FIDELITY = new Set(['hyperband', 'sh', 'bohb']);
 
 /** True when the evaluator the spec names uses EvalRequest.fidelity. */
 export function honoursFidelity(evaluatorSpec: string): boolean {
   return HONOURING.has(parseEvaluatorSpec(evaluatorSpec)[0]);
+}
+
+/**
+ * The budget a run's strategy is built with. The runner stops every run after `budget` distinct
+ * evaluations (duplicates are free). Multi-fidelity strategies would otherwise stop after `budget`
+ * asks, duplicates included, and so make fewer evaluations than asked for: they get no trial limit
+ * (0) and the runner alone ends them. Other strategies get the budget (grid sizes itself by it).
+ */
+export function strategyBudget(config: Pick<RunConfig, 'strategy' | 'budget'>): number {
+  return MULTI_FIDELITY.has(config.strategy) ? 0 : config.budget;
 }

@@ -20,7 +20,7 @@ import { InlineExecutor } from '../workers/inline.ts';
 import { ProcessPool } from '../workers/pool.ts';
 import type { TrialBook } from './book.ts';
 import { checkResumeOptions, parseRunConfig, type RunConfig } from './config.ts';
-import { honoursFidelity } from './fidelity.ts';
+import { honoursFidelity, strategyBudget } from './fidelity.ts';
 import { costRejecter } from './reject.ts';
 import { Runner, type SnapshotData } from './runner.ts';
 
@@ -74,7 +74,7 @@ export function spaceOf(config: RunConfig): SearchSpace<unknown> {
 /** A fresh strategy for a configuration (its rng is split from the run seed). */
 export function strategyOf(config: RunConfig, space: SearchSpace<unknown>): Strategy<unknown> {
   const rng = Rng.seeded(config.seed).split('strategy');
-  return createStrategy(config.strategy, { space, rng, budget: config.budget, options: config.strategyOptions });
+  return createStrategy(config.strategy, { space, rng, budget: strategyBudget(config), options: config.strategyOptions });
 }
 
 function evaluatorOptions(config: RunConfig, runDir: string): EvaluatorOptions {
