@@ -63,7 +63,8 @@ export class SvgDocument {
 
   /** Free text (a title). */
   text(c: Point, label: string, cls = 'title'): void {
-    this.grow(c.x, c.y + 10);
+    // Centred text: grow by half its estimated width (about 8 px a character at 14 px).
+    this.grow(c.x + 4 * label.length, c.y + 10);
     this.shapes.push(`<text class="${cls}" x="${r(c.x)}" y="${r(c.y)}">${escapeXml(label)}</text>`);
   }
 
