@@ -77,6 +77,8 @@ describe('hyperband strategy', () => {
     for (const t of trials.slice(27, 36)) expect(t.config).toEqual(trials[t.parentId as number].config);
     expect(trials.every((t) => insideBox(space, t.config))).toBe(true);
     expect(s.ask()).toEqual({ kind: 'done' });
+    // Finished brackets leave nothing behind in the state.
+    expect((s.saveState() as { trials: unknown[] }).trials).toEqual([]);
   });
 
   it('waits for a rung to complete before promoting (parallel asks)', () => {

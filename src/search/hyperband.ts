@@ -130,7 +130,8 @@ export class MultiFidelity<C> implements Strategy<C> {
     const results = b.ids[b.rung].map((id) => this.trials.get(id) as TrialEntry<C>);
     const next = b.rung + 1;
     const promoted = next < plan.rungs.length ? promote(results, plan.rungs[next].n) : [];
-    for (const id of b.ids[b.rung]) this.trials.delete(id);
+    // Drop the closed rung and the parents of its trials: only the new parents are still needed.
+    for (const [id, t] of this.trials) if (t.rung <= b.rung) this.trials.delete(id);
     if (promoted.length === 0) {
       this.active = null;
       return;
