@@ -22,7 +22,7 @@ export const NASNET_SPACE_TYPE = 'nasnet-cell';
  * genome into a network.
  *
  * Macro skeleton (Zoph et al. 2018; Real et al. 2019), which a model builder follows:
- * a 3x3 convolution stem with `initialFilters` filters; then `stacks` stacks, each of `cellsPerStack`
+ * a 3x3 convolution stem with 3 x `initialFilters` filters (NASNet's CIFAR stem); then `stacks` stacks, each of `cellsPerStack`
  * normal cells; between two consecutive stacks one reduction cell, which halves the spatial size and
  * doubles the filters (so stack s has `initialFilters * 2^s` filters per block output and there are
  * `stacks - 1` reduction cells); then global average pooling and a dense softmax classifier. Each cell
@@ -42,7 +42,7 @@ export interface NasnetSpaceConfig {
   cellsPerStack: number;
   /** Number of stacks of normal cells (>= 1); a reduction cell separates two stacks. Default 3. */
   stacks: number;
-  /** Filters of the stem and of every block output in the first stack (>= 1). Default 16. */
+  /** Filters of every block output in the first stack (>= 1); the stem has 3x as many (NASNet). Default 16. */
   initialFilters: number;
   /** Weights of the hidden-state, op and identity mutations. Default DEFAULT_NASNET_MUTATION (0.5, 0.5, 0). */
   mutation: NasnetMutationWeights;
@@ -190,7 +190,7 @@ export class NasnetCellSpace implements SearchSpace<NasnetGenome> {
       `${c.name} (type ${this.type})${c.description ? `: ${c.description}` : ''}`,
       `  cells: one normal and one reduction cell, B = ${c.blocks} blocks each; a block adds two ops applied to two earlier hidden states`,
       `  ops (${c.ops.length}): ${c.ops.join(', ')}`,
-      `  macro: stem of ${c.initialFilters} filters; ${c.stacks} stacks of N = ${c.cellsPerStack} normal cells; ` +
+      `  macro: stem of ${3 * c.initialFilters} filters; ${c.stacks} stacks of N = ${c.cellsPerStack} normal cells; ` +
         `${c.stacks - 1} reduction cells between stacks (filters double at each)`,
       `  mutation weights: hidden state ${w.hiddenState}, op ${w.op}, identity ${w.identity}`,
       `  size: ${formatCount(this.size())} genomes (distinct up to input order within a block)`,

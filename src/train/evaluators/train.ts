@@ -6,6 +6,7 @@
  * number of epochs. A joint configuration (architecture + hyperparameters) trains its architecture with
  * the learning rate, weight decay and batch size of its hyperparameters (see trainingHparams).
  */
+import { networkForSpace } from '../train-one.ts';
 import { resolve } from 'node:path';
 import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
 import { ValidationError } from '../../core/errors.ts';
@@ -13,7 +14,6 @@ import type { EvalRequest, EvalResult } from '../../core/trial.ts';
 import { loadDataset } from '../../data/load.ts';
 import { DEFAULT_DATASET, parseDatasetSpec } from '../../data/spec.ts';
 import { validateGenome } from '../../genome/genome.ts';
-import type { NetworkConfig } from '../../genome/network/network.ts';
 import type { CellGenome } from '../../genome/types.ts';
 import { JointSpace } from '../../spaces/joint.ts';
 import { loadSpace } from '../../spaces/load.ts';
@@ -103,14 +103,8 @@ export function trainingHparams(hparams: Record<string, unknown>): Partial<Train
   return out;
 }
 
-/** The macro network of a genome: the space's skeleton around it, sized for the data. */
-export function networkFor(genome: CellGenome, space: SearchSpace<unknown>, inputShape: [number, number, number], numClasses: number): NetworkConfig {
-  const macro = ((space as { config?: Record<string, unknown> }).config ?? {}) as { cellsPerStack?: number; stacks?: number; initialFilters?: number };
-  if (genome.kind === 'nb201') {
-    return { inputShape, numClasses, ...(macro.initialFilters ? { channels: macro.initialFilters } : {}), ...(macro.cellsPerStack ? { cellsPerStage: macro.cellsPerStack } : {}) };
-  }
-  return { inputShape, numClasses, cellsPerStack: macro.cellsPerStack ?? 2, stacks: macro.stacks ?? 3, initialFilters: macro.initialFilters ?? 16 } as NetworkConfig;
-}
+/** The macro network of a genome: the space's skeleton around it, sized for the data (one definition, in train-one.ts). */
+export const networkFor = networkForSpace;
 
 /** Builds a `train` evaluator: loads the space and the dataset once, then trains each child asked for. */
 export async function createTrainEvaluator(_argument: string, options: EvaluatorOptions): Promise<Evaluator> {
