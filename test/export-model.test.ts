@@ -43,11 +43,11 @@ async function reloadAndPredict(dir: string, x: number[][][][]): Promise<number[
   }
 }
 
-/** The first validation images of the tiny data, normalised as the trainer does (via a fresh export's probe inputs). */
-async function probeInputs(n: number): Promise<number[][][][]> {
+/** The first validation images of the data `extra` names, normalised as the trainer does. */
+async function probeInputs(n: number, extra: Record<string, unknown> = TINY): Promise<number[][][][]> {
   const { loadSettingsData, largeScaleSettings } = await import('../src/train/large-scale-evaluator.ts');
   const { batches } = await import('../src/data/batches.ts');
-  const s = largeScaleSettings(TINY);
+  const s = largeScaleSettings(extra);
   const data = await loadSettingsData(s);
   const b = batches(data.val, { batchSize: n, normalization: data.info.normalization }).next().value;
   if (!b) throw new Error('no validation images');
@@ -132,6 +132,28 @@ describe('nas export', () => {
     const model = await loadModel(out);
     expect(model.countParams()).toBe(r.params);
     model.dispose();
+  }, 180_000);
+
+  it('exports a child of a joint (architecture + hyperparameters) table search, its cell drawn from the architecture part', async () => {
+    const dir = temp();
+    const nb201 = { type: 'nas-bench-201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'], cellsPerStack: 1, stacks: 3, initialFilters: 4 };
+    const hyperparameters = { parameters: { learning_rate: { kind: 'float', low: 0.001, high: 0.3, log: true }, batch_size: { kind: 'categorical', choices: [8, 16] } } };
+    const spaceFile = join(dir, 'tiny-joint.json');
+    writeFileSync(spaceFile, JSON.stringify({ type: 'joint', architecture: nb201, hyperparameters }));
+    const csv = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));
+    const runDir = join(dir, 'run');
+    const summary = await startRun(
+      runConfig({ space: spaceFile, strategy: 'random', strategyOptions: {}, budget: 3, evaluator: `table:${csv}`, evaluatorOptions: { ...TINY, limit: 40 } }),
+      runDir, { executor: 'inline', log: () => {} },
+    );
+    const out = join(dir, 'out');
+    const r = await exportRun({ runDir, out, backend: 'cpu' });
+    expect(r.source).toBe('retrained');
+    const genome = JSON.parse(readFileSync(join(out, 'genome.json'), 'utf8')) as { arch: { edges: string[] }; hparams: Record<string, number> };
+    expect(genome).toEqual(summary.best?.config);
+    const svg = readFileSync(join(out, 'cell.svg'), 'utf8');
+    for (const op of genome.arch.edges) expect(svg).toContain(`>${op}</text>`);
+    expect(await reloadAndPredict(out, await probeInputs(4, { ...TINY, limit: 40 }))).toEqual(r.probe);
   }, 180_000);
 
   it('names what is wrong: an unknown child id, a directory that is not a run', async () => {

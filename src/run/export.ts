@@ -23,7 +23,7 @@ export interface ExportRunOptions {
   out: string;
   /** Child to export. Default: the run's best finished child. */
   id?: number;
-  /** Epochs of a retrain (when the run kept no weights for the child). Default: the run's `epochs`, else 1. */
+  /** Epochs of a retrain (when the run kept no weights for the child). Default: the child's fidelity, else the run's `epochs`, else 1. */
   retrainEpochs?: number;
   /** tfjs backend. Default: the run's evaluator option `backend`, else auto. */
   backend?: BackendName;
@@ -68,7 +68,7 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportRunSummary> 
   const kept = !o.retrain && store.has(source) ? store.trialDir(source) : undefined;
   const result = await exportChild({
     space: spaceOf(config), config: child.config, seed: book.trials[source].seed, outDir: resolve(o.out), keptWeights: kept,
-    retrainEpochs: o.retrainEpochs, evaluatorOptions: config.evaluatorOptions, baseDir: config.baseDir,
+    retrainEpochs: o.retrainEpochs ?? child.fidelity, evaluatorOptions: config.evaluatorOptions, baseDir: config.baseDir,
     meta: { runDir: resolve(o.runDir), id: child.id, hash: child.hash, score: child.score, ...(child.report !== undefined ? { report: child.report } : {}) },
   });
   return { ...result, runDir: o.runDir, id: child.id, hash: child.hash, score: child.score as number, ...(child.report !== undefined ? { report: child.report } : {}), backend: backend.backend };

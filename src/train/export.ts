@@ -20,8 +20,9 @@ import { validateGenome } from '../genome/genome.ts';
 import { networkPlan } from '../genome/network/network.ts';
 import type { NetworkPlan } from '../genome/network/plan.ts';
 import type { LargeScaleGenome } from '../genome/large-scale.ts';
+import { JointSpace } from '../spaces/joint.ts';
 import type { SearchSpace } from '../spaces/space.ts';
-import { networkFor, trainSettings } from './evaluators/train.ts';
+import { networkFor, trainingHparams, trainSettings } from './evaluators/train.ts';
 import { loadModel, MODEL_FILE, saveModel, WEIGHTS_FILE, writeFileAtomic } from './file-io.ts';
 import { buildLargeScaleModel } from './large-scale-builder.ts';
 import { largeScaleSettings, loadSettingsData, trainDataOf } from './large-scale-evaluator.ts';
@@ -41,7 +42,7 @@ export interface ExportChildOptions {
   outDir: string;
   /** A directory holding the child's trained model (model.json + weights.bin); when set, no retraining. */
   keptWeights?: string;
-  /** Epochs of a retrain. Default: the `epochs` of `evaluatorOptions`, else 1. */
+  /** Epochs of a retrain. Default: the `epochs` of `evaluatorOptions`, else 1 (callers pass a child's fidelity). */
   retrainEpochs?: number;
   /** The run's evaluator options (dataset, limit, batchSize, ...): the data and settings of a retrain. */
   evaluatorOptions?: Record<string, unknown>;
@@ -104,10 +105,14 @@ async function retrain(o: ExportChildOptions, data: Data, epochs: number): Promi
     const built = buildLargeScaleModel(genome, { inputShape: data.shape, numClasses: data.numClasses }, { seed: deriveSeed(o.seed, 'init') });
     return trainKept(built.model, built.plan, data.train, { epochs, seed: o.seed, batchSize: s.batchSize, optimizer: s.optimizer, lr: genome.learningRate, schedule: s.schedule, weightDecay: s.weightDecay });
   }
-  // The same steps as trainChild (the run's evaluator), keeping the model.
-  const genome = validateGenome(o.space.toJSON(o.space.validate(o.config)));
-  const s = trainSettings(extra);
-  const plan = networkPlan(genome, networkFor(genome, o.space, data.shape, data.numClasses));
+  // The same steps as the train evaluator's trainChild, keeping the model. A joint space's
+  // hyperparameters override the run's settings, as they did in the run.
+  const json = o.space.toJSON(o.space.validate(o.config));
+  const joint = o.space instanceof JointSpace ? (json as { arch: unknown; hparams: Record<string, unknown> }) : undefined;
+  const genome = validateGenome(joint ? joint.arch : json);
+  const s = { ...trainSettings(extra), ...(joint ? trainingHparams(joint.hparams) : {}) };
+  const archSpace = o.space instanceof JointSpace ? (o.space.arch as SearchSpace<unknown>) : o.space;
+  const plan = networkPlan(genome, networkFor(genome, archSpace, data.shape, data.numClasses));
   const model = buildModelFromPlan(plan, { seed: deriveSeed(o.seed, 'init') });
   return trainKept(model, plan, data.train, {
     epochs, seed: o.seed, batchSize: s.batchSize, optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay,
@@ -126,10 +131,11 @@ async function trainKept(model: tf.LayersModel, plan: NetworkPlan, data: TrainDa
   }
 }
 
-/** The diagrams of a configuration that is a genome (none for a hyperparameter assignment). */
-function diagramsOf(value: unknown): Record<string, string> {
-  const kind = (value as { kind?: unknown } | null)?.kind;
-  return kind === 'nasnet' || kind === 'nb201' || kind === 'large-scale' ? genomeDiagrams(value as Parameters<typeof genomeDiagrams>[0]) : {};
+/** The diagrams of a configuration that is (or, in a joint space, holds) a genome; none otherwise. */
+function diagramsOf(space: SearchSpace<unknown>, value: unknown): Record<string, string> {
+  const genome = space instanceof JointSpace ? (value as { arch: unknown }).arch : value;
+  const kind = (genome as { kind?: unknown } | null)?.kind;
+  return kind === 'nasnet' || kind === 'nb201' || kind === 'large-scale' ? genomeDiagrams(genome as Parameters<typeof genomeDiagrams>[0]) : {};
 }
 
 /** Writes the child's model, genome and diagrams to `o.outDir`. */
@@ -151,7 +157,7 @@ export async function exportChild(o: ExportChildOptions): Promise<ExportResult> 
     await saveModel(model, o.outDir);
     const probe = await predictRows(model, x);
     const genome = o.space.toJSON(o.space.validate(o.config));
-    const diagrams = diagramsOf(o.space.validate(o.config));
+    const diagrams = diagramsOf(o.space, o.space.validate(o.config));
     await writeFileAtomic(join(o.outDir, 'genome.json'), `${JSON.stringify(genome, null, 2)}\n`);
     for (const [file, svg] of Object.entries(diagrams)) await writeFileAtomic(join(o.outDir, file), svg);
     const source = o.keptWeights !== undefined ? 'kept' : 'retrained';
