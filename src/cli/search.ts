@@ -99,6 +99,7 @@ const search: CommandModule<object, SearchArgs> = {
   describe: 'Search a space with any strategy (grid, random, bo, tpe, hyperband, sh, bohb, aging, large-scale); stop and --resume at will',
   builder: (y: Argv) =>
     withRunOptions(y)
+      .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: branin or hartmann6 for those objectives, nas-bench-201 for a table, else nasnet-cell]' })
       .option('strategy', { type: 'string', describe: 'grid, random, bo, tpe, hyperband, sh, bohb, aging or large-scale [default: tpe]' })
       .option('objective', { type: 'string', describe: 'train, table:<csv>, branin or hartmann6 (same as --evaluator) [default: train]' })
       .option('population', { type: 'number', describe: 'population size (aging, large-scale)' })
