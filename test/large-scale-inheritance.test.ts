@@ -97,6 +97,11 @@ describe('large-scale weight inheritance', () => {
     expect(a.report?.fresh).toContain(`conv_${wider.touched[0]}_bn`);
     expect(a.report?.inherited.length).toBeGreaterThan(0);
 
+    // With inheritance switched off (for comparisons), nothing is inherited either.
+    const off = await prepareLargeScaleChild({ ...ctx, settings: { ...ctx.settings, inherit: false } }, wider.genome, request(11, wider.genome, 10));
+    expect(off.report).toBeUndefined();
+    off.built.model.dispose();
+
     const reset = applyLargeScaleMutation(parent, 'reset-weights', Rng.seeded(6));
     const b = await prepareLargeScaleChild(ctx, reset.genome, request(12, reset.genome, 10));
     expect(b.report).toBeUndefined();

@@ -51,11 +51,13 @@ export interface LargeScaleTrainSettings {
   evaluateTest: boolean;
   /** Use the dataset's recommended augmentation (crop + flip for natural images). Default true. */
   augment: boolean;
+  /** Children inherit their parent's trained weights. Default true; false trains every child from scratch (for comparison). */
+  inherit: boolean;
 }
 
 const DEFAULTS: LargeScaleTrainSettings = {
   dataset: DEFAULT_DATASET, valFraction: 0.1, epochs: 1, batchSize: 50, optimizer: 'sgd', schedule: 'constant',
-  weightDecay: 0, evaluateTest: false, augment: true,
+  weightDecay: 0, evaluateTest: false, augment: true, inherit: true,
 };
 
 function pick<T>(extra: Record<string, unknown>, key: string, fallback: T, ok: (v: unknown) => boolean, accepted: string): T {
@@ -80,6 +82,7 @@ export function largeScaleSettings(extra: Record<string, unknown> = {}): LargeSc
     weightDecay: pick(extra, 'weightDecay', d.weightDecay, (v) => typeof v === 'number' && v >= 0, 'a number >= 0'),
     evaluateTest: pick(extra, 'evaluateTest', d.evaluateTest, (v) => typeof v === 'boolean', 'true or false'),
     augment: pick(extra, 'augment', d.augment, (v) => typeof v === 'boolean', 'true or false'),
+    inherit: pick(extra, 'inherit', d.inherit, (v) => typeof v === 'boolean', 'true or false'),
   };
 }
 
@@ -111,7 +114,7 @@ export interface LargeScaleEvaluatorContext {
  */
 export async function prepareLargeScaleChild(ctx: LargeScaleEvaluatorContext, genome: LargeScaleGenome, request: EvalRequest): Promise<{ built: ReturnType<typeof buildLargeScaleModel>; report: InheritanceReport | undefined }> {
   const built = buildLargeScaleModel(genome, ctx.network, { seed: deriveSeed(request.seed, 'init') });
-  if (request.parentId === undefined || genome.origin === 'reset-weights') return { built, report: undefined };
+  if (request.parentId === undefined || genome.origin === 'reset-weights' || !ctx.settings.inherit) return { built, report: undefined };
   const parent = await ctx.weights.load(request.parentId);
   if (parent === undefined) return { built, report: undefined };
   try {

@@ -56,7 +56,7 @@ const DEFAULTS: TrainSettings = {
   weightDecay: 0, evaluateTest: false, augment: true, backend: 'auto',
 };
 
-const KNOWN = ['dataset', 'limit', 'valFraction', 'epochs', 'batchSize', 'optimizer', 'lr', 'schedule', 'weightDecay', 'evaluateTest', 'augment', 'backend', 'description', 'inputShape', 'numClasses'];
+const KNOWN = ['dataset', 'limit', 'valFraction', 'epochs', 'batchSize', 'optimizer', 'lr', 'schedule', 'weightDecay', 'evaluateTest', 'augment', 'backend', 'description', 'inputShape', 'numClasses', 'inherit'];
 
 /** Reads the settings from evaluator options; an unknown or bad field is an error naming it. */
 export function trainSettings(extra: Record<string, unknown> = {}): TrainSettings {
