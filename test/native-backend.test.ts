@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../src/core/rng.ts';
+import type { ImageSet } from '../src/data/types.ts';
+import { nb201FromArch } from '../src/genome/nb201.ts';
+import { trainChild } from '../src/train/trainer.ts';
 import { installNativeBackend } from '../src/train/native/install.ts';
 import { nativeLayout, TF_VERSION } from '../src/train/native/layout.ts';
 import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
@@ -64,6 +68,21 @@ async function trainOn(backend: string, weights: Float32Array[], shapes: number[
   return out;
 }
 
+/** 8x8 gray images whose class (0..3) is the quadrant holding a bright square, on seeded noise. */
+function quadrants(count: number, seed: string): ImageSet {
+  const rng = Rng.seeded(seed);
+  const pixels = new Uint8Array(count * 64);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % 4;
+    for (let p = 0; p < 64; p++) {
+      const inside = (p >> 5) === (i % 4 >> 1) && ((p & 7) >> 2) === (i % 2);
+      pixels[i * 64 + p] = Math.min(255, (inside ? 150 : 20) + rng.int(80));
+    }
+  }
+  return { height: 8, width: 8, channels: 1, numClasses: 4, pixels, labels, count };
+}
+
 describe.skipIf(!state.installed)('native TensorFlow backend (installed)', () => {
   beforeAll(async () => {
     await loadNative('cpu');
@@ -101,6 +120,55 @@ describe.skipIf(!state.installed)('native TensorFlow backend (installed)', () =>
     expect(relErr(ref.weightsAfter[0] ?? new Float32Array(), weights[0] ?? new Float32Array())).toBeGreaterThan(1e-4);
     await tf.setBackend('cpu');
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("trains a NAS-Bench-201 child with the project's trainer as the cpu backend does", async () => {
+    const child = {
+      // No avg_pool_3x3: tfjs' cpu and wasm AvgPoolGrad differ from TensorFlow's at 'same' borders (next test).
+      genome: nb201FromArch('|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|none~0|nor_conv_3x3~1|skip_connect~2|'),
+      network: { inputShape: [8, 8, 1] as [number, number, number], numClasses: 4, channels: 4, cellsPerStage: 1 },
+    };
+    const data = { train: quadrants(32, 'train'), val: quadrants(16, 'val') };
+    const options = { epochs: 3, seed: 5, batchSize: 8, optimizer: 'sgd' as const, lr: 0.05 };
+    await tf.setBackend('cpu');
+    const before = tf.memory().numTensors;
+    const ref = await trainChild(child, data, options);
+    await tf.setBackend('tensorflow');
+    const nat = await trainChild(child, data, options);
+    expect(nat.backend).toBe('tensorflow');
+    expect(ref.backend).toBe('cpu');
+    expect(nat.status).toBe('ok');
+    expect(nat.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    // It learned, so the comparison is between two trained networks.
+    expect(nat.epochs[2]?.loss ?? 9).toBeLessThan((nat.epochs[0]?.loss ?? 0) - 0.05);
+    nat.epochs.forEach((e, i) => expect(Math.abs(e.loss - (ref.epochs[i]?.loss ?? 0))).toBeLessThan(1e-3 * Math.abs(e.loss) + 1e-4));
+    expect(Math.abs((nat.valLoss ?? 0) - (ref.valLoss ?? 0))).toBeLessThan(1e-3 * Math.abs(ref.valLoss ?? 0) + 1e-4);
+    expect(nat.valAccuracy).toBe(ref.valAccuracy);
+    await tf.setBackend('cpu');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("computes the 'same'-padded average-pool gradient that finite differences give", async () => {
+    await tf.setBackend('tensorflow');
+    const xv = Array.from({ length: 25 }, (_, i) => Math.sin(i));
+    const w = tf.tensor4d(Array.from({ length: 25 }, (_, i) => Math.cos(i * 0.7)), [1, 5, 5, 1]);
+    const f = (x: tf.Tensor): tf.Scalar => tf.sum(tf.mul(tf.avgPool(x as tf.Tensor4D, 3, 1, 'same'), w));
+    const g = tf.grad(f)(tf.tensor4d(xv, [1, 5, 5, 1]));
+    const analytic = Array.from(await g.data());
+    const eps = 1e-2;
+    for (const i of [0, 1, 6, 12, 24]) {
+      const at = async (d: number): Promise<number> => {
+        const v = xv.slice();
+        v[i] = (v[i] ?? 0) + d;
+        const y = tf.tidy(() => f(tf.tensor4d(v, [1, 5, 5, 1])));
+        const out = (await y.data())[0] ?? Number.NaN;
+        y.dispose();
+        return out;
+      };
+      const numeric = ((await at(eps)) - (await at(-eps))) / (2 * eps);
+      expect(Math.abs((analytic[i] ?? 0) - numeric)).toBeLessThan(1e-3);
+    }
+    tf.dispose([g, w]);
   });
 
   it('skips a second install when the build in place loads and trains', async () => {
