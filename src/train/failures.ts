@@ -3,6 +3,7 @@
  */
 import { ValidationError } from '../core/errors.ts';
 import type { FailureKind } from '../core/trial.ts';
+import { WasmMemoryError } from './wasm/abort.ts';
 
 /** Training stopped because the loss stopped being a finite number. */
 export class NonFiniteLossError extends Error {
@@ -13,9 +14,21 @@ export class NonFiniteLossError extends Error {
 }
 
 /**
+ * A training step that cannot fit the backend's memory even for one image (the wasm heap planner's
+ * refusal), raised before the step runs; classified as `oom`.
+ */
+export class StepMemoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepMemoryError';
+  }
+}
+
+/**
  * Messages of allocation failures: tfjs-node/TensorFlow (`OOM when allocating tensor`), WebGL/WebGPU
  * (`out of memory`), wasm (`WebAssembly.Memory`, `Cannot enlarge memory`) and the JavaScript backends
- * (`Array buffer allocation failed`, `Invalid typed array length`: a tensor too large to allocate).
+ * (`Array buffer allocation failed`, `Invalid typed array length`: a tensor too large to allocate), and
+ * the bare `Aborted()` of the wasm runtime when its heap runs out.
  */
 const OOM_PATTERNS = [
   /out of memory/i,
@@ -27,10 +40,12 @@ const OOM_PATTERNS = [
   /WebAssembly\.Memory/i,
   /cannot enlarge memory/i,
   /maximum memory size/i,
+  /\bAborted\(/,
 ];
 
 /** True when `err` says memory ran out. */
 export function isOutOfMemory(err: unknown): boolean {
+  if (err instanceof WasmMemoryError || err instanceof StepMemoryError) return true;
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return OOM_PATTERNS.some((p) => p.test(message));
 }

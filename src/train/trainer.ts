@@ -14,14 +14,19 @@ import { planCost } from '../genome/cost.ts';
 import type { NetworkCost } from '../genome/cost.ts';
 import { networkPlan } from '../genome/network/network.ts';
 import type { NetworkConfig } from '../genome/network/network.ts';
-import type { NetworkPlan } from '../genome/network/plan.ts';
 import type { CellGenome } from '../genome/types.ts';
 import { buildModelFromPlan } from './builder.ts';
-import { classifyFailure, NonFiniteLossError } from './failures.ts';
+import { ValidationError } from '../core/errors.ts';
+import { classifyFailure, NonFiniteLossError, StepMemoryError } from './failures.ts';
 import { createOptimizer, learningRateAt } from './optimizers.ts';
 import { registerFastCpuKernels } from './cpu-kernels.ts';
+import { withWasmAbortGuard } from './wasm/abort.ts';
 import { registerDilatedConvGradients } from './wasm/dilated-grads.ts';
-import type { OptimizerName, ScheduleName, ScheduledOptimizer } from './optimizers.ts';
+import { planMicroBatches } from './wasm/memory-plan.ts';
+import type { PlanOptions } from './wasm/memory-plan.ts';
+import type { OptimizerName, ScheduleName } from './optimizers.ts';
+import { accumulatedStep, trainStep } from './train-step.ts';
+import type { StepContext, StepFigures, TrainPlan } from './train-step.ts';
 
 /** The images a child trains and is measured on (what `loadDataset` returns). */
 export interface TrainData {
@@ -62,6 +67,8 @@ export interface StepProgress {
   loss: number;
 }
 
+export type { TrainPlan } from './train-step.ts';
+
 /** Options of `trainChild` and `trainModel`. */
 export interface TrainOptions {
   /** Training epochs (passes over the training images). */
@@ -93,6 +100,15 @@ export interface TrainOptions {
    * it, say). An error it throws fails the child with failure `crash`.
    */
   afterTraining?: (model: tf.LayersModel) => Promise<void> | void;
+  /**
+   * Memory planning of training steps (`planMicroBatches`): a batch whose step would not fit is split into
+   * micro-batches whose gradients are accumulated (weighted by micro-batch size, one optimizer step per
+   * batch); a step that does not fit for one image fails the child with failure `oom`. Default: planned with
+   * the planner's defaults (the 4 GiB heap) on the wasm backend, not planned on other backends. Options
+   * plan on any backend; `false` never plans. Batch normalisation normalises each micro-batch by its own
+   * statistics, as with any gradient accumulation.
+   */
+  memoryPlan?: PlanOptions | false;
 }
 
 /** What training a child gives: an EvalResult (score = validation accuracy) plus its figures. */
@@ -162,40 +178,21 @@ function trainableVariables(model: tf.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-/** What one step needs besides the batch. */
-interface StepContext {
-  features: tf.LayersModel;
-  classifier: tf.layers.Layer;
-  plan: NetworkPlan;
-  trainable: tf.Variable[];
-  decayed: tf.Variable[];
-  weightDecay: number;
-}
 
-/** One optimisation step; returns the batch's cross-entropy (without decay), total loss and correct count. */
-async function trainStep(ctx: StepContext, opt: ScheduledOptimizer, batch: Batch, dropoutSeed: number): Promise<{ loss: number; total: number; correct: number }> {
-  const { x, y } = toTensors(batch);
-  const kept: tf.Tensor[] = [x, y];
+/**
+ * The largest micro-batch a step of `model` may take, or undefined when batches are not split. Planned on
+ * wasm (or wherever `options.memoryPlan` asks); a step that does not fit for one image throws StepMemoryError.
+ */
+function plannedMicroBatch(model: tf.LayersModel, batchSize: number, options: TrainOptions): number | undefined {
+  const asked = options.memoryPlan;
+  if (asked === false || (asked === undefined && tf.getBackend() !== 'wasm')) return undefined;
+  if (!Number.isInteger(batchSize) || batchSize < 1) return undefined;
   try {
-    const loss = opt.optimizer.minimize(
-      () => {
-        let f = ctx.features.apply(x, { training: true }) as tf.Tensor;
-        if (ctx.plan.dropout > 0) f = tf.dropout(f, ctx.plan.dropout, undefined, dropoutSeed);
-        const logits = ctx.classifier.apply(f) as tf.Tensor2D;
-        const ce = tf.losses.softmaxCrossEntropy(tf.oneHot(y, logits.shape[1]), logits) as tf.Scalar;
-        kept.push(tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'))), tf.keep(ce));
-        if (ctx.weightDecay <= 0 || ctx.decayed.length === 0) return ce;
-        const l2 = tf.addN(ctx.decayed.map((w) => tf.sum(tf.square(w))));
-        return tf.add(ce, tf.mul(l2, ctx.weightDecay / 2)) as tf.Scalar;
-      },
-      true,
-      ctx.trainable,
-    ) as tf.Scalar;
-    kept.push(loss);
-    const [correct, ce] = [kept[2], kept[3]];
-    return { loss: (await ce.data())[0], total: (await loss.data())[0], correct: (await correct.data())[0] };
-  } finally {
-    tf.dispose(kept);
+    const plan = planMicroBatches(model, batchSize, asked ?? {});
+    return plan.steps > 1 ? plan.microBatch : undefined;
+  } catch (err) {
+    if (err instanceof ValidationError) throw new StepMemoryError(`batch size ${batchSize} refused: ${err.message}`);
+    throw err;
   }
 }
 
@@ -203,13 +200,14 @@ async function trainStep(ctx: StepContext, opt: ScheduledOptimizer, batch: Batch
  * Trains `model` (built from `plan`) in place. Throws NonFiniteLossError when the loss stops being
  * finite. The caller owns and disposes the model.
  */
-export async function trainModel(model: tf.LayersModel, plan: NetworkPlan, data: TrainData, options: TrainOptions): Promise<{ epochs: EpochStats[]; trainSeconds: number; images: number }> {
+export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: TrainData, options: TrainOptions): Promise<{ epochs: EpochStats[]; trainSeconds: number; images: number }> {
   // tfjs-core has no gradient for dilated convolutions (dil_sep_conv_3x3); this adds one on every backend.
   registerDilatedConvGradients();
   registerFastCpuKernels();
   const name = options.optimizer ?? 'sgd';
   const baseLr = options.lr ?? DEFAULT_LR[name];
   const batchSize = options.batchSize ?? 64;
+  const micro = plannedMicroBatch(model, batchSize, options);
   const opt = createOptimizer({ name, lr: baseLr, momentum: options.momentum });
   const ctx: StepContext = {
     features: tf.model({ inputs: model.inputs, outputs: model.getLayer(plan.features).output as tf.SymbolicTensor }),
@@ -219,6 +217,9 @@ export async function trainModel(model: tf.LayersModel, plan: NetworkPlan, data:
     decayed: decayedWeights(model),
     weightDecay: options.weightDecay ?? 0,
   };
+  const onWasm = tf.getBackend() === 'wasm';
+  const runStep = (batch: Batch, dropoutSeed: number): Promise<StepFigures> =>
+    micro !== undefined && batch.size > micro ? accumulatedStep(ctx, opt, batch, micro, dropoutSeed) : trainStep(ctx, opt, batch, dropoutSeed);
   const dataRng = Rng.seeded(options.seed).split('data');
   const steps = batchCount(data.train.count, batchSize);
   const totalSteps = steps * options.epochs;
@@ -238,7 +239,10 @@ export async function trainModel(model: tf.LayersModel, plan: NetworkPlan, data:
       for (const batch of source) {
         lr = learningRateAt(options.schedule ?? 'cosine', baseLr, step, totalSteps);
         opt.setLearningRate(lr);
-        const r = await trainStep(ctx, opt, batch, deriveSeed(options.seed, 'dropout', step));
+        const dropoutSeed = deriveSeed(options.seed, 'dropout', step);
+        const r = onWasm
+          ? await withWasmAbortGuard(() => runStep(batch, dropoutSeed), { context: `training step ${step + 1} at batch size ${batch.size}${micro !== undefined ? ` (micro-batches of ${micro})` : ''}` })
+          : await runStep(batch, dropoutSeed);
         step++;
         s++;
         if (!Number.isFinite(r.total)) throw new NonFiniteLossError(epoch, s, r.total);
