@@ -1,0 +1,237 @@
+/**
+ * Training and inference throughput of fixed reference children on every available backend, side by side in
+ * one run: a NASNet-cell network (AmoebaNet-A cells, B = 5, cellsPerStack and stacks of
+ * search-spaces/nasnet-cell.json, 32 initial filters, 32x32x3 inputs) and a NAS-Bench-201 network (the
+ * table's best CIFAR-10 cell, index 6111, C = 16, N = 5), both built by the project's builder.
+ *
+ * For each model and backend it prints images/s of training (the project's trainer, `trainModel`) and of a
+ * bare tfjs loop (optimizer.minimize on pre-made tensors, no data pipeline, no callbacks) on the same model,
+ * the trainer's overhead over the bare loop, inference images/s, achieved GFLOP/s (2 x multiply-adds of the
+ * genome's plan x images/s; a training image counted as 3 forward passes), the peak tensor bytes of a step
+ * (tf.profile) and the process RSS, then the ratios between backends (tensorflow/wasm, wasm/cpu).
+ * The wasm and pure-JS cpu backends are far slower on these networks: they run `--wasm-steps` steps of
+ * `--wasm-batch` images (16: at 64 the NASNet child's step needs about 11 GiB, so the trainer would split it
+ * into micro-batches of 16 on the 4 GiB wasm heap) and `--cpu-steps` steps of `--cpu-batch` images, and the
+ * cpu backend runs each loop once; figures are per image, so they compare. The trainer and the bare loop
+ * alternate `--repeats` times and the best of each counts.
+ *
+ *   nice npx tsx bench/train-throughput.ts [--models nasnet,nb201] [--backends tensorflow,wasm,cpu]
+ *        [--steps 3] [--batch 64] [--wasm-steps 2] [--wasm-batch 16] [--cpu-steps 1] [--cpu-batch 4]
+ *        [--repeats 2] [--filters 32]
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import type { ImageSet } from '../src/data/types.ts';
+import { planCost } from '../src/genome/cost.ts';
+import type { NetworkConfig } from '../src/genome/network/network.ts';
+import { nb201FromArch } from '../src/genome/nb201.ts';
+import type { CellGenome, NasnetGenome } from '../src/genome/types.ts';
+import { selectBackend } from '../src/train/backend.ts';
+import type { BackendName } from '../src/train/backend.ts';
+import { buildModel } from '../src/train/builder.ts';
+import { trainModel } from '../src/train/trainer.ts';
+import type { TrainPlan } from '../src/train/trainer.ts';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
+}
+const num = (name: string, fallback: number): number => Number(arg(name, String(fallback)));
+
+const steps = num('steps', 3);
+const batch = num('batch', 64);
+const wasmSteps = num('wasm-steps', 2);
+const wasmBatch = num('wasm-batch', 16);
+const cpuSteps = num('cpu-steps', 1);
+const cpuBatch = num('cpu-batch', 4);
+const repeats = num('repeats', 2);
+const filters = num('filters', 32);
+const models = arg('models', 'nasnet,nb201').split(',');
+const backends = arg('backends', 'tensorflow,wasm,cpu').split(',') as BackendName[];
+
+/** AmoebaNet-A (Real et al. 2019) as DARTS's genotypes write it; `skip_connect` is `identity`. */
+const AMOEBANET_A: NasnetGenome = {
+  kind: 'nasnet',
+  normal: { blocks: [
+    { inputs: [0, 1], ops: ['avg_pool_3x3', 'max_pool_3x3'] },
+    { inputs: [0, 2], ops: ['sep_conv_3x3', 'sep_conv_5x5'] },
+    { inputs: [0, 3], ops: ['sep_conv_3x3', 'avg_pool_3x3'] },
+    { inputs: [1, 1], ops: ['sep_conv_3x3', 'identity'] },
+    { inputs: [0, 1], ops: ['identity', 'avg_pool_3x3'] },
+  ] },
+  reduction: { blocks: [
+    { inputs: [0, 1], ops: ['avg_pool_3x3', 'sep_conv_3x3'] },
+    { inputs: [0, 2], ops: ['max_pool_3x3', 'sep_conv_7x7'] },
+    { inputs: [0, 1], ops: ['sep_conv_7x7', 'avg_pool_3x3'] },
+    { inputs: [0, 1], ops: ['max_pool_3x3', 'max_pool_3x3'] },
+    { inputs: [0, 5], ops: ['conv_1x7_7x1', 'sep_conv_3x3'] },
+  ] },
+};
+
+/** The best CIFAR-10 cell of the NAS-Bench-201 table (index 6111, 94.37% test accuracy at 200 epochs). */
+const NB201_BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
+
+interface Reference { name: string; genome: CellGenome; network: NetworkConfig }
+
+function references(): Reference[] {
+  const space = JSON.parse(readFileSync(new URL('../search-spaces/nasnet-cell.json', import.meta.url), 'utf8')) as { cellsPerStack: number; stacks: number };
+  const all: Reference[] = [
+    { name: 'nasnet', genome: AMOEBANET_A, network: { inputShape: [32, 32, 3], numClasses: 10, cellsPerStack: space.cellsPerStack, stacks: space.stacks, initialFilters: filters } },
+    { name: 'nb201', genome: nb201FromArch(NB201_BEST), network: { inputShape: [32, 32, 3], numClasses: 10, channels: 16, cellsPerStage: 5 } },
+  ];
+  return all.filter((r) => models.includes(r.name));
+}
+
+/** A seeded (deterministic, Math.random-free) set of `count` noise images. */
+function noiseImages(count: number): ImageSet {
+  const pixels = new Uint8Array(count * 32 * 32 * 3);
+  let s = 12345;
+  for (let i = 0; i < pixels.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    pixels[i] = s >>> 24;
+  }
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+  return { height: 32, width: 32, channels: 3, numClasses: 10, pixels, labels, count };
+}
+
+interface Row {
+  model: string; backend: string; batch: number; steps: number;
+  bare: number; framework: number; inference: number; peakBytes: number; rss: number; madds: number;
+}
+
+let rssPeak = 0;
+const sampleRss = (): void => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); };
+
+/** Images/s of a bare training loop: optimizer.minimize on pre-made tensors; also the peak bytes of one step. */
+async function bareLoop(model: tf.LayersModel, plan: TrainPlan, b: number, n: number): Promise<{ ips: number; peakBytes: number }> {
+  const logitsModel = tf.model({ inputs: model.inputs, outputs: model.getLayer(plan.logits).output as tf.SymbolicTensor });
+  const x = tf.randomUniform([b, 32, 32, 3], 0, 1, 'float32', 7);
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: b }, (_, i) => i % 10), 'int32'), 10);
+  const opt = tf.train.momentum(0.01, 0.9, true);
+  const step = (): tf.Scalar => opt.minimize(() => tf.losses.softmaxCrossEntropy(y, logitsModel.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true) as tf.Scalar;
+  const profile = await tf.profile(() => { tf.dispose(step()); });
+  const start = performance.now();
+  let last: tf.Scalar | undefined;
+  for (let i = 0; i < n; i++) {
+    tf.dispose(last);
+    last = step();
+  }
+  await last?.data();
+  const seconds = (performance.now() - start) / 1000;
+  tf.dispose([last as tf.Scalar, x, y]);
+  opt.dispose();
+  sampleRss();
+  return { ips: (b * n) / seconds, peakBytes: profile.peakBytes };
+}
+
+/** Images/s of the project's trainer on `n` batches of `b` images (after a warm-up epoch of one batch when `warm`). */
+async function frameworkLoop(model: tf.LayersModel, plan: TrainPlan, b: number, n: number, warm: boolean): Promise<number> {
+  const options = { epochs: 1, seed: 1, batchSize: b, schedule: 'constant' as const };
+  if (warm) await trainModel(model, plan, { train: noiseImages(b), val: noiseImages(0) }, options);
+  const train = noiseImages(b * n);
+  const r = await trainModel(model, plan, { train, val: noiseImages(0) }, options);
+  sampleRss();
+  return r.images / r.trainSeconds;
+}
+
+/** Images/s of inference (model.predict, training off) on `n` batches of `b` images after one warm-up batch. */
+async function inference(model: tf.LayersModel, b: number, n: number): Promise<number> {
+  const x = tf.randomUniform([b, 32, 32, 3], 0, 1, 'float32', 9);
+  tf.dispose(model.predict(x) as tf.Tensor);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const out = model.predict(x) as tf.Tensor;
+    await out.data();
+    out.dispose();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  x.dispose();
+  sampleRss();
+  return (b * n) / seconds;
+}
+
+const f1 = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+async function measure(ref: Reference, backend: string): Promise<Row> {
+  const b = backend === 'cpu' ? cpuBatch : backend === 'wasm' ? wasmBatch : batch;
+  const n = backend === 'cpu' ? cpuSteps : backend === 'wasm' ? wasmSteps : steps;
+  const times = backend === 'cpu' ? 1 : repeats;
+  rssPeak = 0;
+  const built = buildModel(ref.genome, ref.network, { seed: 1 });
+  try {
+    const madds = planCost(built.plan).madds;
+    // Alternated, best of each, so load changes on a shared machine hit both loops alike.
+    const bare: number[] = [];
+    const framework: number[] = [];
+    let peakBytes = 0;
+    for (let t = 0; t < times; t++) {
+      const r = await bareLoop(built.model, built.plan, b, n);
+      bare.push(r.ips);
+      peakBytes = Math.max(peakBytes, r.peakBytes);
+      framework.push(await frameworkLoop(built.model, built.plan, b, n, t === 0));
+    }
+    console.log(`  ${ref.name}: bare ${bare.map(f1).join(', ')} img/s; trainer ${framework.map(f1).join(', ')} img/s`);
+    const infer = await inference(built.model, b, n);
+    return {
+      model: ref.name, backend, batch: b, steps: n, bare: Math.max(...bare), framework: Math.max(...framework),
+      inference: infer, peakBytes, rss: rssPeak, madds,
+    };
+  } finally {
+    built.model.dispose();
+  }
+}
+
+const mib = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(0)}`;
+
+function print(rows: Row[]): void {
+  console.log('\nmodel   backend      batch steps  bare img/s  nas img/s overhead  infer img/s  train GFLOP/s infer GFLOP/s  peak MiB  RSS MiB');
+  for (const r of rows) {
+    const gTrain = (2 * 3 * r.madds * r.framework) / 1e9;
+    const gInfer = (2 * r.madds * r.inference) / 1e9;
+    const overhead = `${((r.bare / r.framework - 1) * 100).toFixed(1)}%`;
+    console.log(`${r.model.padEnd(7)} ${r.backend.padEnd(12)} ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ` +
+      `${f1(r.bare).padStart(11)} ${f1(r.framework).padStart(10)} ${overhead.padStart(8)} ${f1(r.inference).padStart(12)} ` +
+      `${f1(gTrain).padStart(14)} ${f1(gInfer).padStart(13)} ${mib(r.peakBytes).padStart(9)} ${mib(r.rss).padStart(8)}`);
+  }
+  console.log('\nratios (images/s of training with the trainer; inference in brackets)');
+  for (const model of new Set(rows.map((r) => r.model))) {
+    const at = (b: string): Row | undefined => rows.find((r) => r.model === model && r.backend === b);
+    const ratio = (a: string, b: string): string => {
+      const ra = at(a), rb = at(b);
+      return ra && rb ? `${f1(ra.framework / rb.framework)}x (${f1(ra.inference / rb.inference)}x)` : 'n/a';
+    };
+    console.log(`${model.padEnd(7)} tensorflow/wasm ${ratio('tensorflow', 'wasm')}   wasm/cpu ${ratio('wasm', 'cpu')}   tensorflow/cpu ${ratio('tensorflow', 'cpu')}`);
+  }
+  console.log('targets: tensorflow/wasm >= 30x on nasnet; wasm/cpu >= 10x; trainer overhead <= 5%');
+}
+
+async function main(): Promise<void> {
+  const load = os.loadavg().map((v) => v.toFixed(2)).join(' ');
+  console.log(`${os.cpus().length} CPUs, load average ${load}; tfjs ${tf.version.tfjs}; node ${process.version}`);
+  const refs = references();
+  for (const ref of refs) {
+    const built = buildModel(ref.genome, ref.network, { seed: 1 });
+    console.log(`${ref.name}: ${built.model.countParams()} parameters, ${(planCost(built.plan).madds / 1e6).toFixed(1)} M multiply-adds per image`);
+    built.model.dispose();
+  }
+  const rows: Row[] = [];
+  for (const backend of backends) {
+    try {
+      const sel = await selectBackend(backend);
+      console.log(`backend ${backend}: ${sel.description}`);
+    } catch (err) {
+      console.log(`backend ${backend}: skipped (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
+      continue;
+    }
+    for (const ref of refs) {
+      const row = await measure(ref, tf.getBackend());
+      rows.push(row);
+      console.log(`  ${ref.name}: inference ${f1(row.inference)} img/s`);
+    }
+  }
+  print(rows);
+  console.log(`load average at the end ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+}
+
+await main();
