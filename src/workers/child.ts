@@ -1,8 +1,9 @@
 /**
  * Entry point of a worker process: builds its evaluator once from the `init` message, then answers
  * each `eval` with a `result`. It exits when told to, or when its parent goes away (the IPC channel
- * closes), so a killed run leaves no workers behind.
+ * closes, or a watchdog thread sees the parent gone), so a killed run leaves no workers behind.
  */
+import { Worker } from 'node:worker_threads';
 import type { Evaluator, EvaluatorModule } from '../core/evaluator.ts';
 import type { EvalRequest } from '../core/trial.ts';
 import { checkScore, crashResult } from './executor.ts';
@@ -54,3 +55,12 @@ process.on('message', (message: ToWorker) => {
 });
 
 process.on('disconnect', () => process.exit(0));
+
+// A training step can hold the event loop for minutes, so 'disconnect' alone would leave an orphan
+// training on after its run was killed. A watchdog thread, which runs whatever the main thread does,
+// ends this process as soon as its parent is gone.
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(workerData.pid, 'SIGKILL'); }, 500);
+`;
+new Worker(WATCHDOG, { eval: true, workerData: { ppid: process.ppid, pid: process.pid } }).unref();
