@@ -91,7 +91,7 @@ describe('nas export', () => {
     );
     expect(summary.best).not.toBeNull();
     const out = join(dir, 'out');
-    const code = await main(['export', runDir, '--out', out, '--retrain-epochs', '1', '--backend', 'cpu', '--json']);
+    const code = await main(['export', runDir, '--out', out, '--retrain', '--retrain-epochs', '1', '--backend', 'cpu', '--json']);
     expect(code).toBe(0);
     const r = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')) as { source: string; epochs: number; valAccuracy: number; probe: number[][]; id: number };
     expect(r.source).toBe('retrained');

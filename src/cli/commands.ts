@@ -12,8 +12,9 @@ import { searchCommand } from './search.ts';
 import { spaceCommand } from './space.ts';
 import { statusCommand } from './status.ts';
 import { trainCommand } from './train.ts';
+import { verifyCommand } from './verify.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, searchCommand, statusCommand, exportCommand, trainCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, searchCommand, statusCommand, exportCommand, verifyCommand, trainCommand];

@@ -6,7 +6,8 @@
  * The weights are the run's own when it kept them (large-scale evolution keeps every child's under
  * `weights/<id>/`); otherwise the child is retrained from scratch with its own seed on the run's
  * dataset for the given number of epochs. `export.json` says which, and records the predictions of
- * the model as saved on a few validation images, so anyone can check a reload against them.
+ * the model as saved on a few validation images; `probe.json` holds those images (normalised) with the
+ * predictions and the backend that made them, so `nas verify` (verify.ts) can check a reload.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -86,6 +87,28 @@ function probeBatch(set: ImageSet, data: TrainData, n: number): tf.Tensor4D {
   return tf.tensor4d(batch.x, [batch.size, ...batch.shape]);
 }
 
+/** The file of the probe images and the outputs the exported model gave on them. */
+export const PROBE_FILE = 'probe.json';
+
+/** Contents of `probe.json`. */
+export interface ProbeFile {
+  format: 1;
+  /** tfjs backend that computed `outputs`. */
+  backend: string;
+  /** Shape of `inputs`: [images, height, width, channels]. */
+  shape: [number, number, number, number];
+  /** The normalised images, flattened in row-major order. */
+  inputs: number[];
+  /** Softmax outputs of the saved model, one row per image. */
+  outputs: number[][];
+}
+
+/** Writes `probe.json` in `dir`. */
+async function writeProbe(dir: string, x: tf.Tensor4D, outputs: number[][]): Promise<void> {
+  const probe: ProbeFile = { format: 1, backend: tf.getBackend(), shape: x.shape, inputs: Array.from(await x.data()), outputs };
+  await writeFileAtomic(join(dir, PROBE_FILE), `${JSON.stringify(probe)}\n`);
+}
+
 /** Softmax outputs of `model` on `x`, as nested arrays. */
 export async function predictRows(model: tf.LayersModel, x: tf.Tensor4D): Promise<number[][]> {
   const y = model.predict(x) as tf.Tensor2D;
@@ -156,13 +179,14 @@ export async function exportChild(o: ExportChildOptions): Promise<ExportResult> 
   try {
     await saveModel(model, o.outDir);
     const probe = await predictRows(model, x);
+    await writeProbe(o.outDir, x, probe);
     const genome = o.space.toJSON(o.space.validate(o.config));
     const diagrams = diagramsOf(o.space, o.space.validate(o.config));
     await writeFileAtomic(join(o.outDir, 'genome.json'), `${JSON.stringify(genome, null, 2)}\n`);
     for (const [file, svg] of Object.entries(diagrams)) await writeFileAtomic(join(o.outDir, file), svg);
     const source = o.keptWeights !== undefined ? 'kept' : 'retrained';
     const result: ExportResult = {
-      outDir: o.outDir, files: [MODEL_FILE, WEIGHTS_FILE, 'genome.json', ...Object.keys(diagrams), 'export.json'], source,
+      outDir: o.outDir, files: [MODEL_FILE, WEIGHTS_FILE, PROBE_FILE, 'genome.json', ...Object.keys(diagrams), 'export.json'], source,
       ...(source === 'retrained' ? { epochs } : {}), valAccuracy, params: model.countParams(), probe,
     };
     await writeFileAtomic(join(o.outDir, 'export.json'), `${JSON.stringify({ ...o.meta, ...result, outDir: undefined, seed: o.seed }, null, 2)}\n`);

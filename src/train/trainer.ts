@@ -96,10 +96,10 @@ export interface TrainOptions {
   /** Called after each step (for a progress bar). */
   onStep?: (progress: StepProgress) => void;
   /**
-   * `trainChild` only: called with the trained model after evaluation and before it is disposed (to save
-   * it, say). An error it throws fails the child with failure `crash`.
+   * `trainChild` only: called with the trained model and its score (validation accuracy) after evaluation
+   * and before it is disposed (to save it, say). An error it throws fails the child with failure `crash`.
    */
-  afterTraining?: (model: tf.LayersModel) => Promise<void> | void;
+  afterTraining?: (model: tf.LayersModel, evaluated: { score: number }) => Promise<void> | void;
   /**
    * Memory planning of training steps (`planMicroBatches`): a batch whose step would not fit is split into
    * micro-batches whose gradients are accumulated (weighted by micro-batch size, one optimizer step per
@@ -311,7 +311,7 @@ export async function trainChild(child: ChildSpec, data: TrainData, options: Tra
     partial.images = trained.images;
     const val = await evaluateModel(model, data.val, { normalization: data.normalization });
     const test = options.evaluateTest && data.test ? await evaluateModel(model, data.test, { normalization: data.normalization }) : undefined;
-    await options.afterTraining?.(model);
+    await options.afterTraining?.(model, { score: val.accuracy });
     const imagesPerSecond = trained.trainSeconds > 0 ? trained.images / trained.trainSeconds : 0;
     const last = trained.epochs[trained.epochs.length - 1];
     return {

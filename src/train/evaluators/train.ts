@@ -4,7 +4,9 @@
  * process, and scores it by validation accuracy. Settings come from evaluator options (`--epochs`,
  * `--dataset`, or an experiment file under experiments/). A request's fidelity, when given, is the
  * number of epochs. A joint configuration (architecture + hyperparameters) trains its architecture with
- * the learning rate, weight decay and batch size of its hyperparameters (see trainingHparams).
+ * the learning rate, weight decay and batch size of its hyperparameters (see trainingHparams). In a run,
+ * the trained weights of good children are kept under `<run-dir>/weights/<trialId>/` (option
+ * `keepWeights`, keep-weights.ts) so that `nas export` needs no retraining.
  */
 import { networkForSpace } from '../train-one.ts';
 import { resolve } from 'node:path';
@@ -19,7 +21,8 @@ import { JointSpace } from '../../spaces/joint.ts';
 import { loadSpace } from '../../spaces/load.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../backend.ts';
-import { createLargeScaleEvaluator } from '../large-scale-evaluator.ts';
+import { keepWeightsOption, WeightKeeper, type KeepWeights } from '../keep-weights.ts';
+import { createLargeScaleEvaluator, weightsDirOf } from '../large-scale-evaluator.ts';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../optimizers.ts';
 import { trainChild, type TrainData, type TrainOptions } from '../trainer.ts';
 
@@ -49,14 +52,19 @@ export interface TrainSettings {
   augment: boolean;
   /** tfjs backend of the worker: auto, tensorflow, wasm or cpu. Default auto (the best that loads). */
   backend: BackendName;
+  /**
+   * Trained weights kept under `<run-dir>/weights/<trialId>/` for `nas export`: `best` (each worker keeps
+   * the child that beats its best score so far and drops its previous one), `all` or `none`. Default best.
+   */
+  keepWeights: KeepWeights;
 }
 
 const DEFAULTS: TrainSettings = {
   dataset: DEFAULT_DATASET, valFraction: 0.1, epochs: 1, batchSize: 64, optimizer: 'sgd', schedule: 'cosine',
-  weightDecay: 0, evaluateTest: false, augment: true, backend: 'auto',
+  weightDecay: 0, evaluateTest: false, augment: true, backend: 'auto', keepWeights: 'best',
 };
 
-const KNOWN = ['dataset', 'limit', 'valFraction', 'epochs', 'batchSize', 'optimizer', 'lr', 'schedule', 'weightDecay', 'evaluateTest', 'augment', 'backend', 'description', 'inputShape', 'numClasses', 'inherit'];
+const KNOWN = ['dataset', 'limit', 'valFraction', 'epochs', 'batchSize', 'optimizer', 'lr', 'schedule', 'weightDecay', 'evaluateTest', 'augment', 'backend', 'description', 'inputShape', 'numClasses', 'inherit', 'keepWeights'];
 
 /** Reads the settings from evaluator options; an unknown or bad field is an error naming it. */
 export function trainSettings(extra: Record<string, unknown> = {}): TrainSettings {
@@ -84,6 +92,7 @@ export function trainSettings(extra: Record<string, unknown> = {}): TrainSetting
     evaluateTest: get('evaluateTest', bool, 'true or false'),
     augment: get('augment', bool, 'true or false'),
     backend: get('backend', (v) => (BACKEND_NAMES as readonly unknown[]).includes(v), BACKEND_NAMES.join(', ')),
+    keepWeights: keepWeightsOption(extra.keepWeights),
   };
 }
 
@@ -123,6 +132,7 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
   };
   // A joint space (architecture + hyperparameters): the network comes from the architecture part.
   const archSpace = space instanceof JointSpace ? (space.arch as SearchSpace<unknown>) : space;
+  const keeper = options.runDir !== undefined && settings.keepWeights !== 'none' ? new WeightKeeper(weightsDirOf(options.runDir), settings.keepWeights) : undefined;
   const evaluate = async (request: EvalRequest): Promise<EvalResult> => {
     let genome: CellGenome;
     let hp: Partial<TrainSettings>;
@@ -138,7 +148,7 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
     const train: TrainOptions = {
       epochs: request.fidelity ?? s.epochs, seed: request.seed, trialId: request.trialId, batchSize: s.batchSize,
       optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay, evaluateTest: s.evaluateTest,
-      ...(s.lr !== undefined ? { lr: s.lr } : {}),
+      ...(s.lr !== undefined ? { lr: s.lr } : {}), ...(keeper ? { afterTraining: keeper.hook(request.trialId) } : {}),
     };
     const r = await trainChild({ genome, network: networkFor(genome, archSpace, loaded.info.shape, loaded.info.numClasses) }, data, train);
     // Only the plain EvalResult fields travel back (per-epoch records stay out of the journal).
