@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { Evaluator, EvaluatorModule } from '../core/evaluator.ts';
 import type { EvalRequest } from '../core/trial.ts';
 import { checkScore, crashResult } from './executor.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import { PARENT_PID_ENV, type FromWorker, type ToWorker } from './protocol.ts';
 
 let evaluator: Promise<Evaluator> | undefined;
 
@@ -63,4 +63,6 @@ const WATCHDOG = `
 const { workerData } = require('node:worker_threads');
 setInterval(() => { if (process.ppid !== workerData.ppid) process.kill(workerData.pid, 'SIGKILL'); }, 500);
 `;
-new Worker(WATCHDOG, { eval: true, workerData: { ppid: process.ppid, pid: process.pid } }).unref();
+// The pool's pid comes from the environment: if the pool died before this line, process.ppid is already 1.
+const poolPid = Number(process.env[PARENT_PID_ENV]) || process.ppid;
+new Worker(WATCHDOG, { eval: true, workerData: { ppid: poolPid, pid: process.pid } }).unref();

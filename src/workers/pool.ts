@@ -11,7 +11,7 @@ import type { EvaluatorOptions } from '../core/evaluator.ts';
 import { NasError } from '../core/errors.ts';
 import type { EvalRequest, EvalResult } from '../core/trial.ts';
 import type { Executor } from './executor.ts';
-import type { FromWorker, ToWorker } from './protocol.ts';
+import { PARENT_PID_ENV, type FromWorker, type ToWorker } from './protocol.ts';
 
 /** Options of the process pool. */
 export interface ProcessPoolOptions {
@@ -99,7 +99,7 @@ export class ProcessPool implements Executor {
   private spawn(): Worker {
     const execArgv = ['--import', TSX_LOADER];
     if (this.options.maxOldSpaceMb !== undefined) execArgv.push(`--max-old-space-size=${this.options.maxOldSpaceMb}`);
-    const child = fork(CHILD, [], { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    const child = fork(CHILD, [], { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'], env: { ...process.env, [PARENT_PID_ENV]: String(process.pid) } });
     const worker: Worker = { process: child, done: 0, stderrTail: '' };
     child.stderr?.on('data', (chunk: Buffer) => {
       if (this.options.echoStderr ?? true) process.stderr.write(chunk);

@@ -22,3 +22,6 @@ export type FromWorker =
   /** The evaluator is built and the evaluation has begun (the pool's timeout counts from here). */
   | { type: 'started'; trialId: number }
   | { type: 'result'; result: EvalResult };
+
+/** Environment variable through which a worker learns its pool's pid (its watchdog ends it when that parent is gone). */
+export const PARENT_PID_ENV = 'NAS_POOL_PARENT_PID';
