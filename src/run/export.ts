@@ -1,7 +1,8 @@
 /**
  * `nas export`: picks a run's best child (or a named one) from its journal and exports it with
  * src/train/export.ts, using the weights the run kept when there are any (large-scale evolution keeps
- * every child's under `weights/<id>/`), else retraining it with its own seed on the run's dataset.
+ * every child's under `weights/<id>/`; train runs keep their best children's there, evaluator option
+ * `keepWeights`), else retraining it with its own seed on the run's dataset.
  */
 import { resolve } from 'node:path';
 import { NasError, ValidationError } from '../core/errors.ts';
