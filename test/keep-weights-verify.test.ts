@@ -8,6 +8,7 @@ import { main } from '../src/cli/main.ts';
 import type { RunConfig } from '../src/run/config.ts';
 import { exportRun } from '../src/run/export.ts';
 import { startRun } from '../src/run/session.ts';
+import { selectBackend } from '../src/train/backend.ts';
 import { trainSettings } from '../src/train/evaluators/train.ts';
 import type { ProbeFile } from '../src/train/export.ts';
 import { loadModel } from '../src/train/file-io.ts';
@@ -85,6 +86,15 @@ describe('kept weights of train runs, and nas verify', () => {
     expect(ok).toMatchObject({ ok: true, maxAbsDiff: 0, tolerance: 0, params: r.params, images: 4, backend: 'cpu', recordedBackend: 'cpu' });
     expect(tf.memory().numTensors).toBe(before);
     expect((await nas(['verify', out, '--backend', 'cpu'])).code).toBe(0);
+    // Another backend computes the same model up to rounding: accepted within 1e-5.
+    await selectBackend('wasm');
+    try {
+      const wasm = await verifyExport(out);
+      expect(wasm).toMatchObject({ ok: true, tolerance: 1e-5, backend: 'wasm', recordedBackend: 'cpu' });
+      expect(wasm.maxAbsDiff).toBeLessThanOrEqual(1e-5);
+    } finally {
+      await selectBackend('cpu');
+    }
 
     // Changed weights (same length): the outputs differ and verify fails naming the files and the difference.
     const weightsFile = join(out, 'weights.bin');
