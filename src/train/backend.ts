@@ -65,6 +65,7 @@ const wasmCandidate: Candidate = {
     // Registers the wasm backend and the kernels it needs to train convnets (see wasm/index.ts).
     const wasm = await import('./wasm/index.ts');
     wasm.registerWasmTrainingKernels();
+    (await import('./pool-grads.ts')).registerPoolGradients();
     await activate('wasm');
     return 'wasm';
   },

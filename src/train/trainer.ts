@@ -20,6 +20,7 @@ import { ValidationError } from '../core/errors.ts';
 import { classifyFailure, NonFiniteLossError, StepMemoryError } from './failures.ts';
 import { createOptimizer, learningRateAt } from './optimizers.ts';
 import { registerFastCpuKernels } from './cpu-kernels.ts';
+import { registerPoolGradients } from './pool-grads.ts';
 import { withWasmAbortGuard } from './wasm/abort.ts';
 import { registerDilatedConvGradients } from './wasm/dilated-grads.ts';
 import { planMicroBatches } from './wasm/memory-plan.ts';
@@ -204,6 +205,7 @@ export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: T
   // tfjs-core has no gradient for dilated convolutions (dil_sep_conv_3x3); this adds one on every backend.
   registerDilatedConvGradients();
   registerFastCpuKernels();
+  registerPoolGradients();
   const name = options.optimizer ?? 'sgd';
   const baseLr = options.lr ?? DEFAULT_LR[name];
   const batchSize = options.batchSize ?? 64;
