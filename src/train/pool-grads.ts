@@ -9,6 +9,7 @@
  * first turns it into the exact gradient of the forward pass. Pooling without padding keeps the stock result.
  */
 import * as tf from '@tensorflow/tfjs';
+import { zeroInsert } from './wasm/conv-grads.ts';
 import { asKernelFunc, callKernel, compose, input } from './wasm/kernel-util.ts';
 import type { Attrs, KernelArgs } from './wasm/kernel-util.ts';
 
@@ -80,9 +81,50 @@ function countExcludingPadding(stock: tf.KernelConfig): tf.KernelConfig & { [MAR
 }
 
 /**
+ * MaxPoolGrad composed of ops: for each filter tap, the output gradient goes to the input pixel under that
+ * tap where it holds the window's maximum (the first such tap when several tie), spread back onto the input
+ * grid. The stock wasm MaxPoolGrad drops some of these contributions (e.g. 2x2 windows over a 7x4 image).
+ */
+export function maxPoolGradOf(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+    const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+    const { top, left } = info.padInfo;
+    const ph = Math.max((oh - 1) * sh + fh, top + h);
+    const pw = Math.max((ow - 1) * sw + fw, left + w);
+    const xp = tf.pad(x, [[0, 0], [top, ph - top - h], [left, pw - left - w], [0, 0]], -Infinity);
+    let taken: tf.Tensor4D = tf.zerosLike(y);
+    let dxp: tf.Tensor4D = tf.zeros([n, ph, pw, c]);
+    for (let a = 0; a < fh; a++) {
+      for (let b = 0; b < fw; b++) {
+        const tap = tf.stridedSlice(xp, [0, a, b, 0], [n, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1, c], [1, sh, sw, 1]) as tf.Tensor4D;
+        const isMax = tf.mul(tf.cast(tf.equal(tap, y), 'float32'), tf.sub(1, taken)) as tf.Tensor4D;
+        taken = tf.add(taken, isMax);
+        const spread = zeroInsert(tf.mul(dy, isMax), sh, sw);
+        const rows = spread.shape[1];
+        const cols = spread.shape[2];
+        dxp = tf.add(dxp, tf.pad(spread, [[0, 0], [a, ph - a - rows], [b, pw - b - cols], [0, 0]]));
+      }
+    }
+    return tf.slice(dxp, [0, top, left, 0], [n, h, w, c]);
+  });
+}
+
+function composedMaxPoolGrad(stock: tf.KernelConfig): tf.KernelConfig & { [MARK]: true } {
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
+    const attrs = args.attrs ?? {};
+    const ins = [input(args.inputs, 'input'), input(args.inputs, 'output'), input(args.inputs, 'dy')];
+    const info = poolInfo(ins[0]?.shape as Shape4, attrs);
+    return compose<tf.Tensor4D>(ins, ([x, y, dy]) => maxPoolGradOf(x as tf.Tensor4D, y as tf.Tensor4D, dy as tf.Tensor4D, info));
+  };
+  return { ...stock, kernelFunc: asKernelFunc(kernelFunc), [MARK]: true };
+}
+
+/**
  * Replaces the stock AvgPoolGrad of `cpu` and `wasm` (those registered so far) by one whose count leaves
- * padding out, as the forward pass does. Idempotent; call it again after registering a backend later.
- * Returns the backends whose kernel it replaced in this call.
+ * padding out, as the forward pass does, and the stock wasm MaxPoolGrad by {@link maxPoolGradOf}.
+ * Idempotent; call it again after registering a backend later. Returns what it replaced in this call
+ * (backend names for AvgPoolGrad, `wasm MaxPoolGrad`).
  */
 export function registerPoolGradients(): string[] {
   const replaced: string[] = [];
@@ -92,6 +134,12 @@ export function registerPoolGradients(): string[] {
     tf.unregisterKernel(tf.AvgPoolGrad, backendName);
     tf.registerKernel(countExcludingPadding(stock));
     replaced.push(backendName);
+  }
+  const wasmMax = tf.getKernel(tf.MaxPoolGrad, 'wasm');
+  if (wasmMax !== undefined && (wasmMax as { [MARK]?: boolean })[MARK] !== true) {
+    tf.unregisterKernel(tf.MaxPoolGrad, 'wasm');
+    tf.registerKernel(composedMaxPoolGrad(wasmMax));
+    replaced.push('wasm MaxPoolGrad');
   }
   return replaced;
 }
