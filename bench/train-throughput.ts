@@ -8,7 +8,7 @@
  * bare tfjs loop (optimizer.minimize on pre-made tensors, no data pipeline, no callbacks) on the same model,
  * the trainer's overhead over the bare loop, inference images/s, achieved GFLOP/s (2 x multiply-adds of the
  * genome's plan x images/s; a training image counted as 3 forward passes), the peak tensor bytes of a step
- * (tf.profile) and the process RSS, then the ratios between backends (tensorflow/wasm, wasm/cpu).
+ * (tf.profile) and the process RSS (the process's peak so far: it does not fall between backends), then the ratios between backends (tensorflow/wasm, wasm/cpu).
  * The wasm and pure-JS cpu backends are far slower on these networks: they run `--wasm-steps` steps of
  * `--wasm-batch` images (16: at 64 the NASNet child's step needs about 11 GiB, so the trainer would split it
  * into micro-batches of 16 on the 4 GiB wasm heap) and `--cpu-steps` steps of `--cpu-batch` images, and the
@@ -22,6 +22,8 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../src/core/rng.ts';
+import { batches } from '../src/data/batches.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { planCost } from '../src/genome/cost.ts';
 import type { NetworkConfig } from '../src/genome/network/network.ts';
@@ -135,6 +137,14 @@ async function frameworkLoop(model: tf.LayersModel, plan: TrainPlan, b: number, 
   return r.images / r.trainSeconds;
 }
 
+/** Milliseconds the trainer's data pipeline (`batches`: shuffle, uint8 to float) takes per batch of `b`. */
+function pipelineMs(b: number, n: number): number {
+  const set = noiseImages(b * n);
+  const start = performance.now();
+  for (const x of batches(set, { batchSize: b, rng: Rng.seeded(1).split('data') })) if (x.size === 0) break;
+  return (performance.now() - start) / n;
+}
+
 /** Images/s of inference (model.predict, training off) on `n` batches of `b` images after one warm-up batch. */
 async function inference(model: tf.LayersModel, b: number, n: number): Promise<number> {
   const x = tf.randomUniform([b, 32, 32, 3], 0, 1, 'float32', 9);
@@ -171,7 +181,10 @@ async function measure(ref: Reference, backend: string): Promise<Row> {
       peakBytes = Math.max(peakBytes, r.peakBytes);
       framework.push(await frameworkLoop(built.model, built.plan, b, n, t === 0));
     }
-    console.log(`  ${ref.name}: bare ${bare.map(f1).join(', ')} img/s; trainer ${framework.map(f1).join(', ')} img/s`);
+    const pipe = pipelineMs(b, Math.max(n, 4));
+    const stepMs = (1000 * b) / Math.max(...framework);
+    console.log(`  ${ref.name}: bare ${bare.map(f1).join(', ')} img/s; trainer ${framework.map(f1).join(', ')} img/s; ` +
+      `data pipeline ${pipe.toFixed(1)} ms of a ${stepMs.toFixed(0)} ms step (${((100 * pipe) / stepMs).toFixed(2)}%)`);
     const infer = await inference(built.model, b, n);
     return {
       model: ref.name, backend, batch: b, steps: n, bare: Math.max(...bare), framework: Math.max(...framework),
