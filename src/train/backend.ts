@@ -94,6 +94,15 @@ function candidatesFor(name: BackendName): Candidate[] {
   }
 }
 
+/**
+ * tfjs's cpu backend prints "install our node backend" on its first use in Node, even when the native
+ * backend runs and the cpu backend only holds a constant; `auto` and `nas doctor` say what to install.
+ */
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
+}
+
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0];
 }
@@ -103,6 +112,7 @@ function firstLine(err: unknown): string {
  * BackendUnavailableError naming each reason when no candidate loads.
  */
 export async function selectBackend(name: BackendName = 'auto'): Promise<BackendSelection> {
+  silenceCpuBanner();
   const skipped: string[] = [];
   for (const candidate of candidatesFor(name)) {
     try {
