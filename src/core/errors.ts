@@ -64,3 +64,12 @@ export class UsageError extends NasError {}
 export function check(cond: boolean, problem: string, location: ErrorLocation = {}, accepted?: string): asserts cond {
   if (!cond) throw new ValidationError(problem, location, accepted);
 }
+
+/** An optional option that must be a positive integer: `fallback` when absent, else a ValidationError naming `field`. */
+export function positiveInt(value: unknown, fallback: number, field: string): number {
+  const v = value === undefined ? fallback : value;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new ValidationError(`must be a positive integer, got ${String(v)}`, { field }, 'an integer >= 1');
+  }
+  return v;
+}

@@ -1,6 +1,6 @@
 /**
  * Training one child: build its network, train it with a seeded custom loop (not `model.fit`, whose
- * shuffle uses Math.random), then measure validation (and optionally test) accuracy. Every random
+ * shuffle is unseeded), then measure validation (and optionally test) accuracy. Every random
  * thing (initializers, shuffles, augmentation, dropout masks) is drawn from the child's seed, so the
  * same seed on the same backend gives the same numbers. A NaN loss or an out-of-memory error ends the
  * child with status `failed` instead of throwing, and every tensor is released either way.

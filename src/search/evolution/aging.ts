@@ -12,7 +12,7 @@
  * far. When nobody has been told yet (all P still pending) `ask` answers `wait`; when nothing is pending
  * and the population is empty (every initial child failed) it samples at random again.
  */
-import { UsageError, ValidationError } from '../../core/errors.ts';
+import { UsageError, ValidationError, positiveInt } from '../../core/errors.ts';
 import { Rng, type RngState } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { registerStrategy, type StrategyContext } from '../registry.ts';
@@ -53,14 +53,6 @@ interface AgingState {
   population: Array<{ id: number; config: unknown; score: number }>;
   oldest: number;
   best: Array<{ id: number; config: unknown; score: number }>;
-}
-
-function positiveInt(value: unknown, fallback: number, field: string): number {
-  const v = value === undefined ? fallback : value;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new ValidationError(`must be a positive integer, got ${String(v)}`, { field }, 'an integer >= 1');
-  }
-  return v;
 }
 
 export class AgingEvolution<C> implements Strategy<C> {

@@ -14,7 +14,7 @@
  * last survivor, or samples afresh when nobody is left. The population's order is the order of
  * arrival (oldest first).
  */
-import { UsageError, ValidationError } from '../../core/errors.ts';
+import { UsageError, positiveInt } from '../../core/errors.ts';
 import { Rng, type RngState } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { registerStrategy, type StrategyContext } from '../registry.ts';
@@ -54,14 +54,6 @@ interface LargeScaleState {
   population: SavedMember[];
   best: SavedMember[];
   killed: number;
-}
-
-function positiveInt(value: unknown, fallback: number, field: string): number {
-  const v = value === undefined ? fallback : value;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new ValidationError(`must be a positive integer, got ${String(v)}`, { field }, 'an integer >= 1');
-  }
-  return v;
 }
 
 export class LargeScaleEvolution<C> implements Strategy<C> {
