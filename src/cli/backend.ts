@@ -5,7 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { AnyCommand } from './commands.ts';
 import { installNativeBackend } from '../train/native/install.ts';
-import { TF_VERSION } from '../train/native/layout.ts';
+import { TF_VERSION, nativePackageName } from '../train/native/layout.ts';
 import { nativeInstallState } from '../train/native/status.ts';
 
 interface InstallArgs {
@@ -16,10 +16,10 @@ interface InstallArgs {
 
 const install: CommandModule<object, InstallArgs> = {
   command: 'install',
-  describe: 'Install @tensorflow/tfjs-node (or -gpu) with TensorFlow taken from its PyPI wheel and a locally built binding',
+  describe: `Install ${nativePackageName('cpu')} (or -gpu) with TensorFlow taken from its PyPI wheel and a locally built binding`,
   builder: (y: Argv) =>
     y
-      .option('gpu', { type: 'boolean', default: false, describe: '@tensorflow/tfjs-node-gpu with the CUDA build of TensorFlow and its CUDA wheels' })
+      .option('gpu', { type: 'boolean', default: false, describe: `${nativePackageName('gpu')} with the CUDA build of TensorFlow and its CUDA wheels` })
       .option('force', { type: 'boolean', default: false, describe: 'redo every step even when a working install is in place' })
       .option('tf-version', { type: 'string', default: TF_VERSION, describe: 'TensorFlow wheel version (the default is the one checked end to end)' }),
   handler: async (argv) => {
