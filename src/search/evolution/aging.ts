@@ -17,6 +17,7 @@ import { Rng, type RngState } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { registerStrategy, type StrategyContext } from '../registry.ts';
 import type { AskResult, Outcome, Strategy } from '../strategy.ts';
+import { recordBest } from './best-record.ts';
 
 /** Options of aging evolution. */
 export interface AgingOptions {
@@ -116,7 +117,7 @@ export class AgingEvolution<C> implements Strategy<C> {
       this.ring[this.oldest] = child;
       this.oldest = (this.oldest + 1) % this.populationSize;
     }
-    this.recordBest(child);
+    recordBest(this.best, child, this.historySize);
   }
 
   /** The current population, oldest first. */
@@ -177,14 +178,6 @@ export class AgingEvolution<C> implements Strategy<C> {
       if (candidate.score > winner.score) winner = candidate;
     }
     return winner;
-  }
-
-  private recordBest(child: Individual<C>): void {
-    const worst = this.best[this.best.length - 1];
-    if (this.best.length >= this.historySize && worst && child.score <= worst.score) return;
-    this.best.push(child);
-    this.best.sort((a, b) => b.score - a.score || a.id - b.id);
-    if (this.best.length > this.historySize) this.best.length = this.historySize;
   }
 }
 

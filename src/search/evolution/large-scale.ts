@@ -19,6 +19,7 @@ import { Rng, type RngState } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { registerStrategy, type StrategyContext } from '../registry.ts';
 import type { AskResult, Outcome, Strategy } from '../strategy.ts';
+import { recordBest } from './best-record.ts';
 
 /** Options of large-scale evolution. */
 export interface LargeScaleOptions {
@@ -115,7 +116,7 @@ export class LargeScaleEvolution<C> implements Strategy<C> {
     }
     const member = { id, config: entry.config, score: outcome.score as number };
     this.members.push(member);
-    this.recordBest(member);
+    recordBest(this.best, member, this.historySize);
   }
 
   /** The current population in order of arrival (oldest first). */
@@ -170,14 +171,6 @@ export class LargeScaleEvolution<C> implements Strategy<C> {
     const id = this.nextId++;
     this.pending.set(id, { config, parentId, ...(loser ? { loser } : {}) });
     return { kind: 'suggestion', suggestion: { id, config, ...(parentId !== undefined ? { parentId } : {}) } };
-  }
-
-  private recordBest(member: Member<C>): void {
-    const worst = this.best[this.best.length - 1];
-    if (this.best.length >= this.historySize && worst && member.score <= worst.score) return;
-    this.best.push(member);
-    this.best.sort((a, b) => b.score - a.score || a.id - b.id);
-    if (this.best.length > this.historySize) this.best.length = this.historySize;
   }
 }
 
