@@ -62,6 +62,20 @@ describe('bo strategy', () => {
     expect(run(b, 6, mixedValue)).toEqual(run(a, 6, mixedValue));
   });
 
+  it('asks a Latin hypercube first (one point per stratum of each numeric dimension) and restores mid-design', () => {
+    const a = new BayesianOptimization(branin, Rng.seeded(6), { ...fast, initialPoints: 6 });
+    const first = run(a, 2, (x) => braninValue(x as number[]));
+    const b = new BayesianOptimization(branin, Rng.seeded(98), { ...fast, initialPoints: 6 });
+    b.loadState(JSON.parse(JSON.stringify(a.saveState())));
+    const rest = run(b, 4, (x) => braninValue(x as number[]));
+    expect(run(a, 4, (x) => braninValue(x as number[]))).toEqual(rest);
+    const design = [...first, ...rest].map((t) => branin.encode(t.config));
+    for (let j = 0; j < 2; j++) {
+      const strata = design.map((p) => Math.floor(p[j] * 6)).sort((u, v) => u - v);
+      expect(strata).toEqual([0, 1, 2, 3, 4, 5]);
+    }
+  });
+
   it('throws on a second tell or a tell for an unknown id, and ignores failed trials in the model', () => {
     const s = new BayesianOptimization(branin, Rng.seeded(6), fast);
     const a = s.ask();

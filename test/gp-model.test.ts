@@ -76,6 +76,13 @@ describe('Gaussian process', () => {
     expect(gp.predict([3]).sd).toBeGreaterThan(between.sd);
   });
 
+  it('reverts to the median of skewed targets far from the data, not to their mean', () => {
+    const targets = [0, 0.1, 0.05, 0.2, 3, 3.2];
+    const gp = new GaussianProcess(X, targets, [Math.log(0.1), 0, Math.log(1e-6)]);
+    expect(gp.yMean).toBeCloseTo(0.15, 12);
+    expect(gp.predict([50]).mean * gp.yStd + gp.yMean).toBeCloseTo(0.15, 6);
+  });
+
   it('has a log-marginal-likelihood gradient that matches finite differences', () => {
     const rng = Rng.seeded(3);
     const d = 3;

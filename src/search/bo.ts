@@ -2,7 +2,8 @@
  * Bayesian optimisation (`bo`): a Gaussian process with a Matern 5/2 ARD kernel on the space's numeric
  * encoding (categoricals one-hot), hyperparameters fitted by maximising the log marginal likelihood, and
  * expected improvement maximised by random candidates plus local L-BFGS refinement. The first
- * `initialPoints` trials are random members of the space.
+ * `initialPoints` trials are a Latin hypercube over the space's encoding (one point per stratum of every
+ * numeric dimension), so the first model sees the whole box rather than a random clump.
  */
 import { UsageError, ValidationError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
@@ -19,7 +20,7 @@ import type { AskResult, Outcome, Strategy } from './strategy.ts';
 
 /** Options of the `bo` strategy (all optional). */
 export interface BoOptions {
-  /** Random trials before the GP is used. Default 5. */
+  /** Trials of the Latin-hypercube initial design before the GP is used. Default 5. */
   initialPoints?: number;
   /**
    * Random candidates scored per suggestion. Default 20000. Beyond `effortUpTo` observations this and
@@ -64,6 +65,26 @@ interface BoState {
   nextId: number;
   theta: number[] | null;
   trials: Array<{ id: number; encoded: Array<number | null>; status: TrialRecord['status']; score?: number }>;
+  /** Initial-design points not yet asked (space encodings); absent in states saved before the design existed. */
+  design?: number[][];
+}
+
+/**
+ * A Latin hypercube of `n` points in the space's encoding: each numeric dimension is cut into `n` equal
+ * strata and every stratum holds exactly one point (at a random offset, strata shuffled per dimension);
+ * categorical dimensions cycle through their choices in a shuffled order.
+ */
+export function latinHypercube(space: SearchSpace<unknown>, n: number, rng: Rng): number[][] {
+  const points: number[][] = Array.from({ length: n }, () => []);
+  for (const d of space.dims()) {
+    const k = d.kind === 'categorical' ? d.choices.length : n;
+    const perm = rng.sampleIndices(n, n);
+    for (let i = 0; i < n; i++) {
+      const stratum = perm[i] % k;
+      points[i].push(d.kind === 'categorical' ? stratum : (perm[i] + rng.next()) / n);
+    }
+  }
+  return points;
 }
 
 export function parseBoOptions(options: Readonly<Record<string, unknown>>): Required<BoOptions> {
@@ -92,6 +113,8 @@ export class BayesianOptimization<C> implements Strategy<C> {
   private byId = new Map<number, TrialRecord>();
   private nextId = 0;
   private theta: Float64Array | undefined;
+  /** Initial-design points still to ask; drawn on the first ask. */
+  private design: number[][] | undefined;
 
   constructor(
     private readonly space: SearchSpace<C>,
@@ -109,7 +132,8 @@ export class BayesianOptimization<C> implements Strategy<C> {
     let config: C | undefined;
     if (this.trials.length >= this.o.initialPoints && ok.length >= 2) encoded = this.proposeByEi(ok);
     if (encoded) config = this.space.decode(encoded);
-    else {
+    else if (this.trials.length < this.o.initialPoints) config = this.nextDesignPoint();
+    if (!config) {
       config = this.space.sample(this.rng);
       for (let t = 0; t < 20 && this.isDuplicate(this.encoding.toModel(this.space.encode(config))); t++) {
         config = this.space.sample(this.rng);
@@ -132,6 +156,15 @@ export class BayesianOptimization<C> implements Strategy<C> {
       rec.status = 'ok';
       rec.score = outcome.score;
     } else rec.status = 'failed';
+  }
+
+  /** The next unasked point of the Latin-hypercube initial design (drawn on first use), if any is left. */
+  private nextDesignPoint(): C | undefined {
+    if (!this.design && this.trials.length === 0) {
+      this.design = latinHypercube(this.space as SearchSpace<unknown>, this.o.initialPoints, this.rng);
+    }
+    const next = this.design?.shift();
+    return next ? this.space.decode(next) : undefined;
   }
 
   /** The GP's current fitted log parameters (for inspection), if a model was fitted. */
@@ -199,6 +232,7 @@ export class BayesianOptimization<C> implements Strategy<C> {
         status: t.status,
         ...(t.score !== undefined ? { score: t.score } : {}),
       })),
+      ...(this.design ? { design: this.design.map((p) => [...p]) } : {}),
     };
   }
 
@@ -217,6 +251,7 @@ export class BayesianOptimization<C> implements Strategy<C> {
       ...(t.score !== undefined ? { score: t.score } : {}),
     }));
     this.byId = new Map(this.trials.map((t) => [t.id, t]));
+    this.design = s.design?.map((p) => [...p]);
   }
 }
 

@@ -2,7 +2,9 @@
  * Gaussian-process regression with the Matern 5/2 ARD kernel: the negative log marginal likelihood and
  * its analytic gradient in the log parameters, hyperparameter fitting by box-constrained L-BFGS from
  * several seeded starts, and the posterior mean and variance (with their input gradients) at a point.
- * Targets are normalised to zero mean and unit variance; predictions are in normalised units.
+ * Targets are centred on their median and scaled to unit variance; predictions are in normalised units.
+ * The median, not the mean, is the prior mean far from the data: a few very good observations then do not
+ * make unexplored corners of the box look better than the typical value found there.
  */
 import type { Rng } from '../../core/rng.ts';
 import { cholInverse, cholesky, cholLogDet, cholSolve, choleskyJitter, solveLower, solveUpperT } from '../linalg.ts';
@@ -198,7 +200,7 @@ export class GaussianProcess {
   readonly d: number;
   readonly n: number;
   readonly theta: Float64Array;
-  /** Mean and standard deviation used to normalise the targets. */
+  /** Centre (the median) and standard deviation used to normalise the targets. */
   readonly yMean: number;
   readonly yStd: number;
   /** Normalised targets. */
@@ -307,5 +309,7 @@ function normaliser(targets: ArrayLike<number>): { mean: number; std: number } {
   let v = 0;
   for (let i = 0; i < n; i++) v += (targets[i] - mean) ** 2;
   const std = Math.sqrt(v / Math.max(n, 1));
-  return { mean, std: std > 1e-12 ? std : 1 };
+  const sorted = Array.from(targets).sort((a, b) => a - b);
+  const median = n === 0 ? 0 : n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return { mean: median, std: std > 1e-12 ? std : 1 };
 }
