@@ -37,7 +37,7 @@ export interface BoOptions {
   localIter?: number;
   /** EI exploration margin, in units of the targets' standard deviation. Default 0.001. */
   xi?: number;
-  /** Random restarts of the hyperparameter fit (besides a default and a warm start). Default 3. */
+  /** Random restarts of the hyperparameter fit (besides a default and a warm start). Default 6. */
   restarts?: number;
   /** L-BFGS iterations per hyperparameter-fit start. Default 60. */
   fitIter?: number;
@@ -97,7 +97,7 @@ export function parseBoOptions(options: Readonly<Record<string, unknown>>): Requ
     observedStarts: numberOption(options, 'observedStarts', 5, { integer: true, min: 0 }),
     localIter: numberOption(options, 'localIter', 40, int1),
     xi: numberOption(options, 'xi', 0.001, { min: 0 }),
-    restarts: numberOption(options, 'restarts', 3, { integer: true, min: 0 }),
+    restarts: numberOption(options, 'restarts', 6, { integer: true, min: 0 }),
     fitIter: numberOption(options, 'fitIter', 60, int1),
     restartsUpTo: numberOption(options, 'restartsUpTo', 60, { integer: true, min: 0 }),
     fitSubset: numberOption(options, 'fitSubset', 120, { integer: true, min: 2 }),
