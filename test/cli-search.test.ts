@@ -7,36 +7,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../src/store/journal.ts';
 import { branin, hartmann6 } from '../src/train/evaluators/synthetic.ts';
 import { TableEvaluator } from '../src/train/evaluators/table.ts';
 import { results } from './helpers/journal-results.ts';
+import { nas, type CliRun } from './helpers/run-cli.ts';
 
 const CSV = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'nas-cli-search-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
-/** Runs `nas <args>` in-process, capturing what it writes. */
-async function nas(...args: string[]): Promise<Run> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 interface Summary {
   runDir: string;
@@ -49,7 +31,7 @@ interface Summary {
 }
 
 /** The JSON summary: the last line of stdout. */
-function summaryOf(run: Run): Summary {
+function summaryOf(run: CliRun): Summary {
   expect(run.code, run.err).toBe(0);
   const lines = run.out.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as Summary;

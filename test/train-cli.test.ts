@@ -3,29 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { renderBar } from '../src/cli/step-bar.ts';
 import { NASNET_OPS } from '../src/genome/types.ts';
 import { loadModel } from '../src/train/file-io.ts';
+import { nas } from './helpers/run-cli.ts';
 
 const CIFAR_DIR = fileURLToPath(new URL('../../shared/datasets/cifar-10-batches-bin', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'nas-cli-train-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs `nas <args>` in-process, capturing what it writes. */
-async function nas(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 function write(name: string, content: unknown): string {
   const file = join(tmp, name);
