@@ -17,7 +17,7 @@ import { Rng, type RngState } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { registerStrategy, type StrategyContext } from '../registry.ts';
 import type { AskResult, Outcome, Strategy } from '../strategy.ts';
-import { recordBest } from './best-record.ts';
+import { recordBest, type Individual } from './best-record.ts';
 
 /** Options of aging evolution. */
 export interface AgingOptions {
@@ -29,15 +29,7 @@ export interface AgingOptions {
   historySize?: number;
 }
 
-/** A member of the population (or of the best-ever record). */
-export interface Individual<C> {
-  /** Trial id of the individual. */
-  id: number;
-  /** Its configuration (genome). */
-  config: C;
-  /** Its score (higher is better). */
-  score: number;
-}
+export type { Individual } from './best-record.ts';
 
 interface Pending<C> {
   config: C;

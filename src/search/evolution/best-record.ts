@@ -8,6 +8,12 @@ export interface Scored {
   score: number;
 }
 
+/** A member of an evolution strategy's population (or of its best-ever record). */
+export interface Individual<C> extends Scored {
+  /** Its configuration (genome). */
+  config: C;
+}
+
 /**
  * Adds `item` to `best` (sorted best first, ties by earlier id) unless the record is full and `item` is no
  * better than its worst; trims the record to `limit`. Mutates and returns `best`.

@@ -19,7 +19,7 @@ import { Rng, type RngState } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { registerStrategy, type StrategyContext } from '../registry.ts';
 import type { AskResult, Outcome, Strategy } from '../strategy.ts';
-import { recordBest } from './best-record.ts';
+import { recordBest, type Individual } from './best-record.ts';
 
 /** Options of large-scale evolution. */
 export interface LargeScaleOptions {
@@ -29,11 +29,7 @@ export interface LargeScaleOptions {
   historySize?: number;
 }
 
-interface Member<C> {
-  id: number;
-  config: C;
-  score: number;
-}
+type Member<C> = Individual<C>;
 
 interface Pending<C> {
   config: C;
