@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../core/rng.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { LayerKind, LayerSpec, PlanNode } from '../genome/network/plan.ts';
+import { withFusedTraining } from './fused-batchnorm.ts';
 
 /** Batch-norm momentum of the moving statistics (PyTorch's 0.1 update rate; tfjs defaults to 0.99). */
 export const BN_MOMENTUM = 0.9;
@@ -43,7 +44,7 @@ const FACTORIES: { [K in Exclude<LayerKind, 'input'>]: Factory<K> } = {
       depthwiseInitializer: he(seed('depthwise')),
       pointwiseInitializer: he(seed('pointwise')),
     }),
-  batchnorm: (_s, name) => tf.layers.batchNormalization({ name, momentum: BN_MOMENTUM, epsilon: BN_EPSILON }),
+  batchnorm: (_s, name) => withFusedTraining(tf.layers.batchNormalization({ name, momentum: BN_MOMENTUM, epsilon: BN_EPSILON })),
   relu: (_s, name) => tf.layers.activation({ name, activation: 'relu' }),
   avgpool: (s, name) => tf.layers.averagePooling2d({ name, poolSize: s.pool, strides: s.strides, padding: s.padding }),
   maxpool: (s, name) => tf.layers.maxPooling2d({ name, poolSize: s.pool, strides: s.strides, padding: s.padding }),

@@ -1,0 +1,156 @@
+/**
+ * Fused training kernels for native TensorFlow (the `tensorflow` backend of tfjs-node).
+ *
+ * tfjs writes two gradients on the training path of every NASNet and NAS-Bench-201 child as chains of
+ * small element-wise kernels, and on native TensorFlow those chains, not the convolutions, took most of a
+ * training step (measured per kernel with tf.profile on the NASNet reference child, batch 64: the ReLU
+ * gradient's Step alone 19%, batch normalisation's moments and composed gradient most of the 2,541
+ * Multiply, 1,390 Add, 502 Sub, 419 Sum and 170 RealDiv kernels):
+ *
+ * - ReLU: tfjs differentiates `relu(x)` as `dy * step(x)`, and tfjs-node builds Step from seven kernels
+ *   (IsNan, Greater, Fill, Ones, Select, ...). Here the gradient is TensorFlow's one `ReluGrad` kernel.
+ * - Batch normalisation in training mode: tfjs-layers computes the batch moments with Mean/Sub/Square
+ *   kernels, normalises, and differentiates the whole through a composed gradient. Here the forward pass is
+ *   TensorFlow's `FusedBatchNormV3` (is_training) and the backward pass its `FusedBatchNormGradV3`: two
+ *   kernels per layer instead of dozens.
+ *
+ * Both kernels are registered for the `tensorflow` backend only; the ReLU gradient and the batch-norm
+ * layer (src/train/fused-batchnorm.ts) use them when the active backend has them and fall back to the
+ * stock tfjs computation everywhere else, so wasm and cpu compute exactly what they did before.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { input } from '../wasm/kernel-util.ts';
+import type { Attrs, KernelArgs } from '../wasm/kernel-util.ts';
+
+/** The backend these kernels are registered for. */
+export const NATIVE = 'tensorflow';
+
+/** Kernel: inputs {x, scale, offset}, attrs {epsilon}; outputs [y, batchMean, batchVariance (biased), reserve1, reserve2, reserve3]. */
+export const FUSED_BATCH_NORM_TRAINING = 'NasFusedBatchNormTraining';
+/** Kernel: inputs {dy, x, scale, reserve1, reserve2, reserve3}, attrs {epsilon}; outputs [dx, dScale, dOffset]. */
+export const FUSED_BATCH_NORM_TRAINING_GRAD = 'NasFusedBatchNormTrainingGrad';
+/** Kernel: inputs {dy, x}; output dy where x > 0, else 0 (TensorFlow's ReluGrad). */
+export const RELU_GRAD = 'NasReluGrad';
+
+/** The part of tfjs-node's NodeJSKernelBackend these kernels call. */
+interface NativeBackend {
+  binding: { TF_ATTR_TYPE: number; TF_ATTR_FLOAT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
+  executeSingleOutput(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[]): tf.Tensor;
+  executeMultipleOutputs(name: string, attrs: OpAttr[], inputs: tf.TensorInfo[], numOutputs: number): tf.Tensor[];
+}
+interface OpAttr { name: string; type: number; value: unknown }
+
+function nativeBackend(args: KernelArgs): NativeBackend {
+  return args.backend as NativeBackend;
+}
+
+/** The attributes FusedBatchNormV3 and FusedBatchNormGradV3 share (float32, NHWC, training). */
+function batchNormAttrs(b: NativeBackend, attrs: Attrs | undefined): OpAttr[] {
+  const { binding } = b;
+  return [
+    { name: 'T', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+    { name: 'U', type: binding.TF_ATTR_TYPE, value: binding.TF_FLOAT },
+    { name: 'epsilon', type: binding.TF_ATTR_FLOAT, value: Number(attrs?.epsilon) },
+    { name: 'data_format', type: binding.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'is_training', type: binding.TF_ATTR_BOOL, value: true },
+  ];
+}
+
+function fusedBatchNormTraining(args: KernelArgs): tf.TensorInfo[] {
+  const b = nativeBackend(args);
+  const x = input(args.inputs, 'x');
+  const channels = x.shape[3];
+  const empty = tf.tensor1d([], 'float32');
+  try {
+    const attrs = [...batchNormAttrs(b, args.attrs), { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 }];
+    const outs = b.executeMultipleOutputs('FusedBatchNormV3',
+      attrs, [x, input(args.inputs, 'scale'), input(args.inputs, 'offset'), empty, empty], 6);
+    // TensorFlow reports the Bessel-corrected batch variance; tfjs-layers (tf.moments) keeps the biased one.
+    const n = x.shape[0] * x.shape[1] * x.shape[2];
+    const biased = tf.tidy(() => tf.mul(outs[2], n > 1 ? (n - 1) / n : 1));
+    outs[2].dispose();
+    if (outs[0].shape[3] !== channels) throw new Error(`FusedBatchNormV3 returned ${outs[0].shape.join('x')} for ${x.shape.join('x')}`);
+    return [outs[0], outs[1], biased, outs[3], outs[4], outs[5]];
+  } finally {
+    empty.dispose();
+  }
+}
+
+function fusedBatchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
+  const b = nativeBackend(args);
+  const names = ['dy', 'x', 'scale', 'reserve1', 'reserve2', 'reserve3'];
+  const outs = b.executeMultipleOutputs('FusedBatchNormGradV3', batchNormAttrs(b, args.attrs),
+    names.map((name) => input(args.inputs, name)), 5);
+  tf.dispose([outs[3], outs[4]]);
+  return [outs[0], outs[1], outs[2]];
+}
+
+function reluGrad(args: KernelArgs): tf.TensorInfo {
+  const b = nativeBackend(args);
+  const attrs = [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }];
+  return b.executeSingleOutput('ReluGrad', attrs, [input(args.inputs, 'dy'), input(args.inputs, 'x')]);
+}
+
+/** Whether the active backend has the fused kernel `name`. */
+export function hasKernel(name: string): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+let gradientsRegistered = false;
+
+/**
+ * Registers the fused kernels for the `tensorflow` backend (those not registered yet) and, once, the
+ * gradients that use them. Call after tfjs-node is loaded.
+ */
+export function registerNativeTrainingKernels(): void {
+  const kernel = (kernelName: string, fn: (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void => {
+    if (tf.getKernel(kernelName, NATIVE) === undefined) {
+      tf.registerKernel({ kernelName, backendName: NATIVE, kernelFunc: fn as unknown as tf.KernelFunc });
+    }
+  };
+  kernel(FUSED_BATCH_NORM_TRAINING, fusedBatchNormTraining);
+  kernel(FUSED_BATCH_NORM_TRAINING_GRAD, fusedBatchNormTrainingGrad);
+  kernel(RELU_GRAD, reluGrad);
+  if (!gradientsRegistered) registerFusedGradients();
+  gradientsRegistered = true;
+}
+
+/** Unregisters the fused kernels, so training takes tfjs's stock path on every backend (for comparisons). */
+export function unregisterNativeTrainingKernels(): void {
+  for (const name of [FUSED_BATCH_NORM_TRAINING, FUSED_BATCH_NORM_TRAINING_GRAD, RELU_GRAD]) {
+    if (tf.getKernel(name, NATIVE) !== undefined) tf.unregisterKernel(name, NATIVE);
+  }
+}
+
+/**
+ * The gradients: the fused batch norm's (through FusedBatchNormGradV3) and ReLU's, which uses ReluGrad
+ * where the active backend has it and tfjs's own `dy * step(x)` elsewhere.
+ */
+export function registerFusedGradients(): void {
+  tf.registerGradient({
+    kernelName: tf.Relu,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved;
+      const g = dy as tf.Tensor;
+      if (x.dtype === 'float32' && g.dtype === 'float32' && hasKernel(RELU_GRAD)) {
+        return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: g, x }) as tf.Tensor };
+      }
+      return { x: () => tf.mul(g, tf.cast(tf.step(x), 'float32')) };
+    },
+  });
+  tf.registerGradient({
+    kernelName: FUSED_BATCH_NORM_TRAINING,
+    inputsToSave: ['x', 'scale'],
+    outputsToSave: [false, false, false, true, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, scale, reserve1, reserve2, reserve3] = saved;
+      const dy = (dys as tf.Tensor[])[0];
+      // Computed once here (inside the backward pass's scope), not in each input's own tidy, which
+      // would dispose the other two gradients.
+      const [dx, dScale, dOffset] = tf.engine().runKernel(FUSED_BATCH_NORM_TRAINING_GRAD,
+        { dy, x, scale, reserve1, reserve2, reserve3 }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+    },
+  });
+}
