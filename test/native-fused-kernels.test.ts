@@ -5,8 +5,8 @@ import type { NasnetGenome } from '../src/genome/types.ts';
 import { buildModelFromPlan } from '../src/train/builder.ts';
 import { registerPoolGradients } from '../src/train/pool-grads.ts';
 import {
-  FUSED_BATCH_NORM_TRAINING, hasKernel, registerFusedGradients, registerNativeTrainingKernels, RELU_GRAD,
-  unregisterNativeTrainingKernels,
+  FUSED_BATCH_NORM_TRAINING, hasKernel, MAX_POOL_GRAD, registerFusedGradients, registerNativeTrainingKernels,
+  RELU_GRAD, unregisterNativeTrainingKernels,
 } from '../src/train/native/fused-kernels.ts';
 import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
 
@@ -90,6 +90,8 @@ describe.skipIf(!state.installed)('fused training kernels on native TensorFlow',
     await tf.setBackend('tensorflow');
     expect(hasKernel(FUSED_BATCH_NORM_TRAINING)).toBe(true);
     expect(hasKernel(RELU_GRAD)).toBe(true);
+    // The oneDNN max-pool gradient passed its check against the stock kernel (tensorflow-cpu has oneDNN).
+    expect(hasKernel(MAX_POOL_GRAD)).toBe(true);
     await tf.setBackend('cpu');
     expect(hasKernel(FUSED_BATCH_NORM_TRAINING)).toBe(false);
     expect(hasKernel(RELU_GRAD)).toBe(false);
@@ -125,12 +127,33 @@ describe.skipIf(!state.installed)('fused training kernels on native TensorFlow',
     expect(train).toContain(FUSED_BATCH_NORM_TRAINING);
     expect(train).toContain('NasFusedBatchNormTrainingGrad');
     expect(train).toContain(RELU_GRAD);
+    expect(train).toContain(MAX_POOL_GRAD);
     expect(train).not.toContain('Step');
+    expect(train).not.toContain('MaxPoolGrad');
     const infer = await kernels(false);
     expect(infer).not.toContain(FUSED_BATCH_NORM_TRAINING);
     expect(infer).toContain('FusedBatchNorm');
     tf.dispose(x);
     model.dispose();
+  });
+
+  it('compute max-pool gradients like the stock kernel', async () => {
+    await tf.setBackend('tensorflow');
+    const x = tf.tensor4d(Array.from({ length: 3 * 9 * 8 * 5 }, (_, i) => Math.round(Math.sin(i * 2.3) * 4)), [3, 9, 8, 5]);
+    const cases: Array<[number | [number, number], number, 'same' | 'valid']> = [
+      [3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid'], [[1, 3], 2, 'same'], [3, 1, 'valid'],
+    ];
+    for (const [size, stride, pad] of cases) {
+      const f = (t: tf.Tensor4D): tf.Tensor => tf.sum(tf.mul(tf.maxPool(t, size, stride, pad), 1.5));
+      const fused = tf.grad(f)(x);
+      unregisterNativeTrainingKernels();
+      const stock = tf.grad(f)(x);
+      registerNativeTrainingKernels();
+      // Integer inputs tie often: both give each window's gradient to its first maximum.
+      expect(Array.from(await fused.data()), `${String(size)} ${stride} ${pad}`).toEqual(Array.from(await stock.data()));
+      tf.dispose([fused, stock]);
+    }
+    tf.dispose(x);
   });
 
   it('leave ReLU\'s gradient as tfjs computes it where the backend has no ReluGrad', async () => {

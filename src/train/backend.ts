@@ -54,7 +54,7 @@ function nativeCandidate(device: 'GPU' | 'CPU'): Candidate {
       if (device === 'GPU' && rt?.usingGpu !== true) throw new Error(choice.gpuUnavailable ?? 'TensorFlow sees no GPU');
       if (rt === undefined) throw new Error(choice.cpuUnavailable ?? 'native TensorFlow is not installed (run `nas backend install`)');
       await activate('tensorflow');
-      (await import('./native/fused-kernels.ts')).registerNativeTrainingKernels();
+      (await import('./native/fused-kernels.ts')).registerNativeTrainingKernels({ gpu: rt.usingGpu });
       return `tensorflow (${device}; TensorFlow ${rt.tfVersion} via ${rt.packageName} ${rt.packageVersion})`;
     },
   };
