@@ -19,21 +19,19 @@
  *        [--steps 3] [--batch 64] [--wasm-steps 2] [--wasm-batch 16] [--cpu-steps 1] [--cpu-batch 4]
  *        [--repeats 2] [--filters 32]
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/core/rng.ts';
 import { batches } from '../src/data/batches.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { planCost } from '../src/genome/cost.ts';
-import type { NetworkConfig } from '../src/genome/network/network.ts';
-import { nb201FromArch } from '../src/genome/nb201.ts';
-import type { CellGenome, NasnetGenome } from '../src/genome/types.ts';
 import { selectBackend } from '../src/train/backend.ts';
 import type { BackendName } from '../src/train/backend.ts';
 import { buildModel } from '../src/train/builder.ts';
 import { trainModel } from '../src/train/trainer.ts';
 import type { TrainPlan } from '../src/train/trainer.ts';
+import { referenceChildren } from './reference-children.ts';
+import type { Reference } from './reference-children.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,37 +50,8 @@ const filters = num('filters', 32);
 const models = arg('models', 'nasnet,nb201').split(',');
 const backends = arg('backends', 'tensorflow,wasm,cpu').split(',') as BackendName[];
 
-/** AmoebaNet-A (Real et al. 2019) as DARTS's genotypes write it; `skip_connect` is `identity`. */
-const AMOEBANET_A: NasnetGenome = {
-  kind: 'nasnet',
-  normal: { blocks: [
-    { inputs: [0, 1], ops: ['avg_pool_3x3', 'max_pool_3x3'] },
-    { inputs: [0, 2], ops: ['sep_conv_3x3', 'sep_conv_5x5'] },
-    { inputs: [0, 3], ops: ['sep_conv_3x3', 'avg_pool_3x3'] },
-    { inputs: [1, 1], ops: ['sep_conv_3x3', 'identity'] },
-    { inputs: [0, 1], ops: ['identity', 'avg_pool_3x3'] },
-  ] },
-  reduction: { blocks: [
-    { inputs: [0, 1], ops: ['avg_pool_3x3', 'sep_conv_3x3'] },
-    { inputs: [0, 2], ops: ['max_pool_3x3', 'sep_conv_7x7'] },
-    { inputs: [0, 1], ops: ['sep_conv_7x7', 'avg_pool_3x3'] },
-    { inputs: [0, 1], ops: ['max_pool_3x3', 'max_pool_3x3'] },
-    { inputs: [0, 5], ops: ['conv_1x7_7x1', 'sep_conv_3x3'] },
-  ] },
-};
-
-/** The best CIFAR-10 cell of the NAS-Bench-201 table (index 6111, 94.37% test accuracy at 200 epochs). */
-const NB201_BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
-
-interface Reference { name: string; genome: CellGenome; network: NetworkConfig }
-
 function references(): Reference[] {
-  const space = JSON.parse(readFileSync(new URL('../search-spaces/nasnet-cell.json', import.meta.url), 'utf8')) as { cellsPerStack: number; stacks: number };
-  const all: Reference[] = [
-    { name: 'nasnet', genome: AMOEBANET_A, network: { inputShape: [32, 32, 3], numClasses: 10, cellsPerStack: space.cellsPerStack, stacks: space.stacks, initialFilters: filters } },
-    { name: 'nb201', genome: nb201FromArch(NB201_BEST), network: { inputShape: [32, 32, 3], numClasses: 10, channels: 16, cellsPerStage: 5 } },
-  ];
-  return all.filter((r) => models.includes(r.name));
+  return referenceChildren(filters).filter((r) => models.includes(r.name));
 }
 
 /** A seeded (deterministic, Math.random-free) set of `count` noise images. */

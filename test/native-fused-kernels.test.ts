@@ -144,7 +144,7 @@ describe.skipIf(!state.installed)('fused training kernels on native TensorFlow',
       [3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid'], [[1, 3], 2, 'same'], [3, 1, 'valid'],
     ];
     for (const [size, stride, pad] of cases) {
-      const f = (t: tf.Tensor4D): tf.Tensor => tf.sum(tf.mul(tf.maxPool(t, size, stride, pad), 1.5));
+      const f = (t: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, size, stride, pad), 1.5));
       const fused = tf.grad(f)(x);
       unregisterNativeTrainingKernels();
       const stock = tf.grad(f)(x);

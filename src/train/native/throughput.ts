@@ -3,6 +3,7 @@
  * convs, a strided reduction, global pooling, dense) on random images, on tfjs' active backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { withFusedTraining } from '../fused-batchnorm.ts';
 
 /** Options of {@link trainingProbe}. */
 export interface ProbeOptions {
@@ -42,17 +43,17 @@ export interface ProbeResult {
   loss: number;
 }
 
-/** The probe network; weights drawn from `seed`. */
+/** The probe network; weights drawn from `seed`; its batch norms train as the builder's do (fused where available). */
 export function probeModel(size: number, filters: number, seed: number): tf.LayersModel {
   const init = (k: number): ReturnType<typeof tf.initializers.glorotUniform> => tf.initializers.glorotUniform({ seed: seed * 100 + k });
   const input = tf.input({ shape: [size, size, 3] });
   const stem = tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(0) }).apply(input) as tf.SymbolicTensor;
-  const bn = tf.layers.batchNormalization({}).apply(stem) as tf.SymbolicTensor;
+  const bn = withFusedTraining(tf.layers.batchNormalization({})).apply(stem) as tf.SymbolicTensor;
   const sep = (x: tf.SymbolicTensor, f: number, k: number, stride: number, id: number): tf.SymbolicTensor => {
     const relu = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
     const s = tf.layers.separableConv2d({ filters: f, kernelSize: k, strides: stride, padding: 'same', useBias: false,
       depthwiseInitializer: init(id), pointwiseInitializer: init(id + 50) }).apply(relu) as tf.SymbolicTensor;
-    return tf.layers.batchNormalization({}).apply(s) as tf.SymbolicTensor;
+    return withFusedTraining(tf.layers.batchNormalization({})).apply(s) as tf.SymbolicTensor;
   };
   const a = sep(bn, filters, 3, 1, 1);
   const b = sep(bn, filters, 5, 1, 2);
