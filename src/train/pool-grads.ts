@@ -9,7 +9,7 @@
  * first turns it into the exact gradient of the forward pass. Pooling without padding keeps the stock result.
  */
 import * as tf from '@tensorflow/tfjs';
-import { zeroInsert } from './wasm/conv-grads.ts';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asKernelFunc, callKernel, compose, input } from './wasm/kernel-util.ts';
 import type { Attrs, KernelArgs } from './wasm/kernel-util.ts';
 
@@ -81,48 +81,67 @@ function countExcludingPadding(stock: tf.KernelConfig): tf.KernelConfig & { [MAR
 }
 
 /**
- * MaxPoolGrad composed of ops: for each filter tap, the output gradient goes to the input pixel under that
- * tap where it holds the window's maximum (the first such tap when several tie), spread back onto the input
- * grid. The stock wasm MaxPoolGrad drops some of these contributions (e.g. 2x2 windows over a 7x4 image).
+ * MaxPoolGrad of float32 NHWC tensors, computed in place on the wasm heap: each output gradient goes to the
+ * input pixel holding its window's maximum, the first such pixel in row-major window order when several tie
+ * (as TensorFlow's kernel does). Windows wholly in padding, or holding only -Infinity/NaN, pass nothing.
+ * The stock wasm MaxPoolGrad drops some contributions (e.g. 2x2 windows over a 7x4 image), and an earlier
+ * composition of tfjs ops (nine strided slices, masks and pads per call) took 30% of a NASNet child's step.
  */
-export function maxPoolGradOf(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
-  return tf.tidy(() => {
-    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
-    const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
-    const { top, left } = info.padInfo;
-    const ph = Math.max((oh - 1) * sh + fh, top + h);
-    const pw = Math.max((ow - 1) * sw + fw, left + w);
-    const xp = tf.pad(x, [[0, 0], [top, ph - top - h], [left, pw - left - w], [0, 0]], -Infinity);
-    let taken: tf.Tensor4D = tf.zerosLike(y);
-    let dxp: tf.Tensor4D = tf.zeros([n, ph, pw, c]);
-    for (let a = 0; a < fh; a++) {
-      for (let b = 0; b < fw; b++) {
-        const tap = tf.stridedSlice(xp, [0, a, b, 0], [n, a + (oh - 1) * sh + 1, b + (ow - 1) * sw + 1, c], [1, sh, sw, 1]) as tf.Tensor4D;
-        const isMax = tf.mul(tf.cast(tf.equal(tap, y), 'float32'), tf.sub(1, taken)) as tf.Tensor4D;
-        taken = tf.add(taken, isMax);
-        const spread = zeroInsert(tf.mul(dy, isMax), sh, sw);
-        const rows = spread.shape[1];
-        const cols = spread.shape[2];
-        dxp = tf.add(dxp, tf.pad(spread, [[0, 0], [a, ph - a - rows], [b, pw - b - cols], [0, 0]]));
+export function maxPoolGradInto(x: Float32Array, dy: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
+  const { top, left } = info.padInfo;
+  dx.fill(0);
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      const h0 = i * sh - top;
+      for (let j = 0; j < ow; j++) {
+        const w0 = j * sw - left;
+        best.fill(Number.NEGATIVE_INFINITY);
+        at.fill(-1);
+        for (let a = Math.max(0, -h0); a < fh && h0 + a < h; a++) {
+          for (let e = Math.max(0, -w0); e < fw && w0 + e < w; e++) {
+            const base = ((b * h + h0 + a) * w + w0 + e) * c;
+            for (let k = 0; k < c; k++) {
+              const v = x[base + k] as number;
+              if (v > (best[k] as number)) {
+                best[k] = v;
+                at[k] = base + k;
+              }
+            }
+          }
+        }
+        const out = ((b * oh + i) * ow + j) * c;
+        for (let k = 0; k < c; k++) {
+          const idx = at[k] as number;
+          if (idx >= 0) dx[idx] = (dx[idx] as number) + (dy[out + k] as number);
+        }
       }
     }
-    return tf.slice(dxp, [0, top, left, 0], [n, h, w, c]);
-  });
+  }
 }
 
-function composedMaxPoolGrad(stock: tf.KernelConfig): tf.KernelConfig & { [MARK]: true } {
-  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
-    const attrs = args.attrs ?? {};
-    const ins = [input(args.inputs, 'input'), input(args.inputs, 'output'), input(args.inputs, 'dy')];
-    const info = poolInfo(ins[0]?.shape as Shape4, attrs);
-    return compose<tf.Tensor4D>(ins, ([x, y, dy]) => maxPoolGradOf(x as tf.Tensor4D, y as tf.Tensor4D, dy as tf.Tensor4D, info));
+function heapMaxPoolGrad(stock: tf.KernelConfig): tf.KernelConfig & { [MARK]: true } {
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => {
+    const x = input(args.inputs, 'input');
+    const dy = input(args.inputs, 'dy');
+    if (x.dtype !== 'float32' || dy.dtype !== 'float32') return callKernel(stock, args);
+    const info = poolInfo(x.shape as Shape4, args.attrs ?? {});
+    const backend = args.backend as BackendWasm;
+    const out = backend.makeOutput(x.shape, 'float32');
+    // Views taken after makeOutput, which may have grown (and so replaced) the heap buffer.
+    maxPoolGradInto(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(dy) as Float32Array,
+      backend.typedArrayFromHeap(out) as Float32Array, info);
+    return out;
   };
   return { ...stock, kernelFunc: asKernelFunc(kernelFunc), [MARK]: true };
 }
 
 /**
  * Replaces the stock AvgPoolGrad of `cpu` and `wasm` (those registered so far) by one whose count leaves
- * padding out, as the forward pass does, and the stock wasm MaxPoolGrad by {@link maxPoolGradOf}.
+ * padding out, as the forward pass does, and the stock wasm MaxPoolGrad by the heap kernel of {@link maxPoolGradInto}.
  * Idempotent; call it again after registering a backend later. Returns what it replaced in this call
  * (backend names for AvgPoolGrad, `wasm MaxPoolGrad`).
  */
@@ -138,7 +157,7 @@ export function registerPoolGradients(): string[] {
   const wasmMax = tf.getKernel(tf.MaxPoolGrad, 'wasm');
   if (wasmMax !== undefined && (wasmMax as { [MARK]?: boolean })[MARK] !== true) {
     tf.unregisterKernel(tf.MaxPoolGrad, 'wasm');
-    tf.registerKernel(composedMaxPoolGrad(wasmMax));
+    tf.registerKernel(heapMaxPoolGrad(wasmMax));
     replaced.push('wasm MaxPoolGrad');
   }
   return replaced;
