@@ -22,9 +22,10 @@
  *   graph mode but eager execution (what tfjs-node uses) does not; they are internal, so the kernel is
  *   registered only after it has computed the stock kernel's result on a test input, and never on GPU.
  *
- * The kernels are registered for the `tensorflow` backend only; the ReLU and max-pool gradients and the
- * batch-norm layer (src/train/fused-batchnorm.ts) use them when the active backend has them and fall
- * back to the stock tfjs computation everywhere else, so wasm and cpu compute exactly what they did.
+ * The kernels here are registered for the `tensorflow` backend (src/train/wasm/batchnorm.ts registers the
+ * batch-norm pair for wasm); the ReLU and max-pool gradients and the batch-norm layer
+ * (src/train/fused-batchnorm.ts) use them when the active backend has them and fall back to the stock
+ * tfjs computation everywhere else.
  */
 import * as tf from '@tensorflow/tfjs';
 import { input } from '../wasm/kernel-util.ts';
@@ -181,8 +182,7 @@ export function registerNativeTrainingKernels(options: { gpu?: boolean } = {}): 
     kernel(MAX_POOL_GRAD, maxPoolGrad);
     if (!oneDnnMaxPoolGradWorks()) tf.unregisterKernel(MAX_POOL_GRAD, NATIVE);
   }
-  if (!gradientsRegistered) registerFusedGradients();
-  gradientsRegistered = true;
+  registerFusedGradients();
 }
 
 /** Unregisters the fused kernels, so training takes tfjs's stock path on every backend (for comparisons). */
@@ -193,11 +193,13 @@ export function unregisterNativeTrainingKernels(): void {
 }
 
 /**
- * The gradients: the fused batch norm's (through FusedBatchNormGradV3), ReLU's, which uses ReluGrad
+ * The gradients (registered once, for every backend): the fused batch norm's (through FusedBatchNormGradV3), ReLU's, which uses ReluGrad
  * where the active backend has it and tfjs's own `dy * step(x)` elsewhere, and MaxPool's, which uses the
  * oneDNN kernel where the active backend has it and the backend's MaxPoolGrad elsewhere.
  */
 export function registerFusedGradients(): void {
+  if (gradientsRegistered) return;
+  gradientsRegistered = true;
   tf.registerGradient({
     kernelName: tf.MaxPool,
     inputsToSave: ['x'],

@@ -9,6 +9,8 @@ import { CONV2D_BACKPROP_INPUT, MISSING_KERNELS, withExplicitSamePadding } from 
 import { WASM } from './kernel-util.ts';
 import { fastSlice, fastSplitV, fastTile } from './data-kernels.ts';
 import { registerDilatedConvGradients } from './dilated-grads.ts';
+import { WASM_BATCH_NORM_KERNELS } from './batchnorm.ts';
+import { registerFusedGradients } from '../native/fused-kernels.ts';
 
 export { MISSING_KERNELS } from './kernels.ts';
 export { registerDilatedConvGradients } from './dilated-grads.ts';
@@ -27,8 +29,8 @@ export type { WasmThreadsReport, WasmThreadsOptions } from './threads.ts';
 export interface RegisterWasmOptions {
   /**
    * Also replace stock wasm kernels on the training path that are far slower than a composition of
-   * accelerated operations (Conv2DBackpropInput, Slice, SplitV, Tile; see `bench/wasm-kernels.ts`).
-   * Default true.
+   * accelerated operations (Conv2DBackpropInput, Slice, SplitV, Tile; see `bench/wasm-kernels.ts`), and
+   * train batch normalisation through the fused heap kernels of wasm/batchnorm.ts. Default true.
    */
   replaceSlowKernels?: boolean;
 }
@@ -75,6 +77,10 @@ function restoreStock(kernelName: string): void {
   const original = stock.get(kernelName);
   if (current === undefined || !ours.has(current) || original === undefined) return;
   setKernel(original);
+  // A stock kernel binds its wasm function in setupFunc when the backend initialises; if ours was in its
+  // place then, the stock one was never set up.
+  const backend = tf.findBackend(WASM);
+  if (backend !== null && original.setupFunc !== undefined) original.setupFunc(backend);
 }
 
 /**
@@ -95,10 +101,16 @@ export function registerWasmTrainingKernels(options: RegisterWasmOptions = {}): 
     if (replace) install(name, make);
     else restoreStock(name);
   }
+  registerFusedGradients();
+  for (const cfg of WASM_BATCH_NORM_KERNELS) {
+    if (replace) install(cfg.kernelName, null, cfg);
+    else if (tf.getKernel(cfg.kernelName, WASM) !== undefined) tf.unregisterKernel(cfg.kernelName, WASM);
+  }
   registered = { replaced: replace };
 }
 
 /** Names of the kernels {@link registerWasmTrainingKernels} registers or replaces, for `nas doctor`. */
 export function wasmTrainingKernelNames(): string[] {
-  return [...MISSING_KERNELS.map((k) => k.kernelName), ...Object.keys(CORRECTNESS_FIXES), ...Object.keys(SPEED_REPLACEMENTS)];
+  return [...MISSING_KERNELS.map((k) => k.kernelName), ...Object.keys(CORRECTNESS_FIXES), ...Object.keys(SPEED_REPLACEMENTS),
+    ...WASM_BATCH_NORM_KERNELS.map((k) => k.kernelName)];
 }
