@@ -7,7 +7,10 @@ import {
   RELU_GRAD, unregisterNativeTrainingKernels,
 } from '../src/train/native/fused-kernels.ts';
 import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
-import { expectClose, PLAN, step } from './helpers/fused-step.ts';
+import { expectClose, GENOME, NETWORK, PLAN, step } from './helpers/fused-step.ts';
+import { trainChild } from '../src/train/trainer.ts';
+import { Rng } from '../src/core/rng.ts';
+import type { ImageSet } from '../src/data/types.ts';
 
 const state = nativeInstallState('cpu');
 if (!state.installed) console.warn(`native-fused-kernels.test: skipping the native suite: native backend not installed (${state.reason ?? ''})`);
@@ -90,6 +93,29 @@ describe.skipIf(!state.installed)('fused training kernels on native TensorFlow',
       tf.dispose([fused, stock]);
     }
     tf.dispose(x);
+  });
+
+  it('train a child with the project\'s trainer bit-identically on a rerun with the same seed, and as cpu does', async () => {
+    const images = (count: number, seed: string): ImageSet => {
+      const rng = Rng.seeded(seed);
+      return { height: 8, width: 8, channels: 3, numClasses: 10, count,
+        pixels: Uint8Array.from({ length: count * 192 }, () => rng.int(256)), labels: Uint8Array.from({ length: count }, (_, i) => i % 10) };
+    };
+    const data = { train: images(40, 'train'), val: images(20, 'val') };
+    const options = { epochs: 2, seed: 9, batchSize: 10, optimizer: 'sgd' as const, lr: 0.05 };
+    const child = { genome: GENOME, network: { ...NETWORK, dropout: 0.3 } };
+    await tf.setBackend('tensorflow');
+    const before = tf.memory().numTensors;
+    const first = await trainChild(child, data, options);
+    const again = await trainChild(child, data, options);
+    expect(first.status).toBe('ok');
+    expect(again.epochs).toEqual(first.epochs.map((e) => ({ ...e, seconds: again.epochs[e.epoch - 1]?.seconds })));
+    expect(again.valLoss).toBe(first.valLoss);
+    expect(tf.memory().numTensors).toBe(before);
+    await tf.setBackend('cpu');
+    const cpu = await trainChild(child, data, options);
+    first.epochs.forEach((e, i) => expect(Math.abs(e.loss - (cpu.epochs[i]?.loss ?? 0))).toBeLessThan(1e-3 * Math.abs(e.loss)));
+    expect(Math.abs((first.valLoss ?? 0) - (cpu.valLoss ?? 0))).toBeLessThan(1e-3 * Math.abs(cpu.valLoss ?? 1));
   });
 
   it('leave ReLU\'s gradient as tfjs computes it where the backend has no ReluGrad', async () => {

@@ -20,7 +20,8 @@ export const GENOME: NasnetGenome = {
     { inputs: [1, 2], ops: ['sep_conv_3x3', 'max_pool_3x3'] },
   ] },
 };
-export const PLAN = networkPlan(GENOME, { inputShape: [8, 8, 3], numClasses: 10, cellsPerStack: 1, stacks: 2, initialFilters: 4, dropout: 0 });
+export const NETWORK = { inputShape: [8, 8, 3] as [number, number, number], numClasses: 10, cellsPerStack: 1, stacks: 2, initialFilters: 4, dropout: 0 };
+export const PLAN = networkPlan(GENOME, NETWORK);
 
 export interface Outcome {
   loss: number;
