@@ -10,7 +10,7 @@
  * genome's plan x images/s; a training image counted as 3 forward passes), the peak tensor bytes of a step
  * (tf.profile) and the process RSS (the process's peak so far: it does not fall between backends), then the ratios between backends (tensorflow/wasm, wasm/cpu).
  * The wasm and pure-JS cpu backends are far slower on these networks: they run `--wasm-steps` steps of
- * `--wasm-batch` images (16: at 64 the NASNet child's step needs about 11 GiB, so the trainer would split it
+ * `--wasm-batch` images (16: at 64 the NASNet child's step needs about 6 GiB, so the trainer would split it
  * into micro-batches of 16 on the 4 GiB wasm heap) and `--cpu-steps` steps of `--cpu-batch` images, and the
  * cpu backend runs each loop once; figures are per image, so they compare. The trainer and the bare loop
  * alternate `--repeats` times and the best of each counts.
