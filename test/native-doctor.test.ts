@@ -17,6 +17,7 @@ describe('nas doctor', () => {
       expect(report.backend.active).toBe('tensorflow');
       expect(report.versions.tensorflow).toBe(native.stamp?.tfVersion);
       expect(report.threads.tfIntraOp).not.toBe('n/a');
+      expect(report.fusedKernels).toEqual(['batch norm (fused forward and gradient)', 'ReLU gradient (ReluGrad)', 'max-pool gradient (oneDNN)']);
     } else {
       expect(['wasm', 'cpu']).toContain(report.backend.active);
       expect(report.backend.skipped.join('\n')).toMatch(/tensorflow \(CPU\): .*nas backend install/);
@@ -31,6 +32,7 @@ describe('nas doctor', () => {
     const text = formatDoctor(report);
     expect(text).toMatch(/^backend: /);
     expect(text).toMatch(/\nGPUs: /);
+    expect(text).toMatch(/\nfused training kernels: /);
     expect(text).toMatch(/\nprobe: [\d.]+ images\/s/);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
@@ -39,5 +41,7 @@ describe('nas doctor', () => {
     const report = await runDoctor({ backend: 'cpu', probeSteps: 0 });
     expect(report.backend.active).toBe('cpu');
     expect(report.probe).toBeUndefined();
+    expect(report.fusedKernels).toEqual([]);
+    expect(formatDoctor(report)).toMatch(/\nfused training kernels: none \(tfjs's stock gradients\)/);
   });
 });

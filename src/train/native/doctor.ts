@@ -9,6 +9,7 @@ import type { BackendName } from '../backend.ts';
 import { selectBackend } from '../backend.ts';
 import { registerWasmTrainingKernels } from '../wasm/index.ts';
 import { configureWasmThreads } from '../wasm/threads.ts';
+import { activeFusedKernels } from './fused-kernels.ts';
 import { nativeInstallState, loadedNative } from './status.ts';
 import type { NativeInstallState } from './status.ts';
 import { trainingProbe } from './throughput.ts';
@@ -40,6 +41,8 @@ export interface DoctorReport {
   /** Why no GPU is listed (nvidia-smi missing or failing). */
   gpuNote?: string;
   threads: { cpus: number; tfIntraOp: string; tfInterOp: string; wasm: number; wasmNote: string };
+  /** The fused training kernels the chosen backend uses (empty: tfjs's stock gradients). */
+  fusedKernels: string[];
   probe?: ProbeResult;
 }
 
@@ -71,10 +74,12 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
       wasm: wasm.threads,
       wasmNote: wasm.note,
     },
+    fusedKernels: [],
   };
   const steps = opts.probeSteps ?? 5;
   // The stock wasm backend lacks convolution gradient kernels; training needs the project's.
   if (selection.backend === 'wasm') registerWasmTrainingKernels();
+  report.fusedKernels = activeFusedKernels();
   if (steps > 0) report.probe = await trainingProbe({ steps, batch: opts.probeBatch ?? 32 });
   return report;
 }
@@ -120,6 +125,7 @@ export function formatDoctor(r: DoctorReport): string {
     r.gpus.length > 0 ? `GPUs: ${r.gpus.map((g) => `${g.name} (${g.memoryMiB} MiB)`).join(', ')}` : `GPUs: none (${r.gpuNote ?? ''})`,
     `threads: ${r.threads.cpus} CPUs; TensorFlow intra-op ${r.threads.tfIntraOp}, inter-op ${r.threads.tfInterOp}; ` +
       `wasm ${r.threads.wasm} (${r.threads.wasmNote})`,
+    `fused training kernels: ${r.fusedKernels.length > 0 ? r.fusedKernels.join(', ') : 'none (tfjs\'s stock gradients)'}`,
   ];
   if (r.probe) {
     const p = r.probe;

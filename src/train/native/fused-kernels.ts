@@ -157,6 +157,18 @@ function oneDnnMaxPoolGradWorks(): boolean {
   }
 }
 
+/** What each fused training kernel does, for `nas doctor`. */
+const DESCRIPTIONS: ReadonlyArray<readonly [string, string]> = [
+  [FUSED_BATCH_NORM_TRAINING, 'batch norm (fused forward and gradient)'],
+  [RELU_GRAD, 'ReLU gradient (ReluGrad)'],
+  [MAX_POOL_GRAD, 'max-pool gradient (oneDNN)'],
+];
+
+/** The fused training kernels the active backend has, described; empty when it trains through tfjs's stock gradients. */
+export function activeFusedKernels(): string[] {
+  return DESCRIPTIONS.filter(([name]) => hasKernel(name)).map(([, text]) => text);
+}
+
 /** Whether the active backend has the fused kernel `name`. */
 export function hasKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
