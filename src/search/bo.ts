@@ -4,6 +4,12 @@
  * expected improvement maximised by random candidates plus local L-BFGS refinement. The first
  * `initialPoints` trials are a Latin hypercube over the space's encoding (one point per stratum of every
  * numeric dimension), so the first model sees the whole box rather than a random clump.
+ *
+ * Parallel asks: trials asked but not yet told enter the model as fantasy observations (option
+ * `pending`), so several asks in a row spread out instead of piling onto one EI peak. The kriging
+ * believer conditions on each pending point at the current posterior mean, one at a time in ask order;
+ * the constant liar conditions on all of them at the worst observed score. Either way the
+ * hyperparameters and the target normalisation come from the real observations alone.
  */
 import { UsageError, ValidationError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
@@ -14,12 +20,25 @@ import { maximizeEi } from './gp/ei-optimizer.ts';
 import type { EiSearchOptions } from './gp/ei-optimizer.ts';
 import { GaussianProcess } from './gp/gp.ts';
 import type { GpFitOptions } from './gp/gp.ts';
-import { numberOption } from './gp/options.ts';
+import { choiceOption, numberOption } from './gp/options.ts';
 import { registerStrategy } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 
+/** How trials asked but not yet told enter the model. */
+export type PendingMode = 'believer' | 'liar-min' | 'ignore';
+
+/** Accepted values of the `pending` option. */
+export const PENDING_MODES: readonly PendingMode[] = ['believer', 'liar-min', 'ignore'];
+
 /** Options of the `bo` strategy (all optional). */
 export interface BoOptions {
+  /**
+   * Pending trials (asked, not yet told) in the model: 'believer' (kriging believer: each is a fantasy
+   * observation at the current posterior mean, one at a time in ask order), 'liar-min' (constant liar:
+   * each is a fantasy observation at the worst, i.e. lowest, observed score) or 'ignore' (only exact
+   * duplicates are avoided). Without pending trials the modes are identical. Default 'believer'.
+   */
+  pending?: PendingMode;
   /** Trials of the Latin-hypercube initial design before the GP is used. Default 5. */
   initialPoints?: number;
   /**
@@ -90,6 +109,7 @@ export function latinHypercube(space: SearchSpace<unknown>, n: number, rng: Rng)
 export function parseBoOptions(options: Readonly<Record<string, unknown>>): Required<BoOptions> {
   const int1 = { integer: true, min: 1 };
   return {
+    pending: choiceOption(options, 'pending', 'believer', PENDING_MODES),
     initialPoints: numberOption(options, 'initialPoints', 5, int1),
     candidates: numberOption(options, 'candidates', 20000, int1),
     localStarts: numberOption(options, 'localStarts', 20, { integer: true, min: 0 }),
@@ -197,6 +217,7 @@ export class BayesianOptimization<C> implements Strategy<C> {
       return null;
     }
     this.theta = gp.theta;
+    const model = this.withPending(gp, ok);
     const order = ok.map((_, i) => i).sort((a, b) => gp.y[b] - gp.y[a]);
     const scale = Math.min(1, this.o.effortUpTo / ok.length);
     const search: EiSearchOptions = {
@@ -210,14 +231,41 @@ export class BayesianOptimization<C> implements Strategy<C> {
       {
         space: this.space as SearchSpace<unknown>,
         encoding: this.encoding,
-        gp,
-        best: gp.y[order[0]],
+        gp: model,
+        best: model === gp ? gp.y[order[0]] : model.y.reduce((m, v) => Math.max(m, v), -Infinity),
         observedStarts: order.map((i) => X.slice(i * D, (i + 1) * D)),
         isDuplicate: (m) => this.isDuplicate(m),
       },
       this.rng,
       search,
     );
+  }
+
+  /**
+   * `gp` conditioned also on fantasy observations of the pending trials (theta and target scaling
+   * kept), per the `pending` option; `gp` itself when ignoring them, when none is pending, or when the
+   * enlarged covariance cannot be factorised.
+   */
+  private withPending(gp: GaussianProcess, ok: readonly TrialRecord[]): GaussianProcess {
+    const pending = this.trials.filter((t) => t.status === 'pending');
+    if (this.o.pending === 'ignore' || pending.length === 0) return gp;
+    const D = this.encoding.width;
+    const X = new Float64Array(pending.length * D);
+    pending.forEach((t, i) => this.encoding.toModel(t.encoded, X.subarray(i * D, (i + 1) * D)));
+    try {
+      if (this.o.pending === 'liar-min') {
+        const lie = ok.reduce((m, t) => Math.min(m, t.score as number), Infinity);
+        return gp.withObservations(X, pending.map(() => lie));
+      }
+      let model = gp;
+      for (let i = 0; i < pending.length; i++) {
+        const x = X.subarray(i * D, (i + 1) * D);
+        model = model.withObservations(x, [model.yMean + model.yStd * model.predict(x).mean]);
+      }
+      return model;
+    } catch {
+      return gp;
+    }
   }
 
   saveState(): BoState {

@@ -195,6 +195,18 @@ export interface Prediction {
   dSd?: Float64Array;
 }
 
+/** Centre and scale of the targets: normalised target = (raw - mean) / std. */
+export interface TargetScaling {
+  mean: number;
+  std: number;
+}
+
+/** How a GP is conditioned. */
+export interface ConditionOptions {
+  /** The target normalisation to use. Default: the median and standard deviation of the targets given. */
+  scaling?: TargetScaling;
+}
+
 /** A GP conditioned on data: normalised targets, the Cholesky factor and alpha = K^{-1} y. */
 export class GaussianProcess {
   readonly d: number;
@@ -206,17 +218,20 @@ export class GaussianProcess {
   /** Normalised targets. */
   readonly y: Float64Array;
   private readonly X: Float64Array;
+  /** Raw targets, as given. */
+  private readonly targets: Float64Array;
   private readonly L: Matrix;
   private readonly alpha: Float64Array;
   private readonly p: ReturnType<typeof unpackTheta>;
 
   /** Conditions on rows of X (n-by-d, row-major) and raw targets; theta in log space. */
-  constructor(X: Float64Array, targets: ArrayLike<number>, theta: ArrayLike<number>) {
+  constructor(X: Float64Array, targets: ArrayLike<number>, theta: ArrayLike<number>, o: ConditionOptions = {}) {
     this.n = targets.length;
     this.d = theta.length - 2;
     this.X = X;
+    this.targets = Float64Array.from(targets);
     this.theta = Float64Array.from(theta);
-    const { mean, std } = normaliser(targets);
+    const { mean, std } = o.scaling ?? normaliser(targets);
     this.yMean = mean;
     this.yStd = std;
     this.y = Float64Array.from(targets, (v) => (v - mean) / std);
@@ -232,6 +247,21 @@ export class GaussianProcess {
     const { mean, std } = normaliser(targets);
     const y = Float64Array.from(targets, (v) => (v - mean) / std);
     return new GaussianProcess(X, targets, fitHyperparameters(X, y, d, rng, warm, o));
+  }
+
+  /**
+   * The same model (theta and target normalisation unchanged, nothing refitted) conditioned on its data
+   * plus the rows of `X` (m-by-d, row-major) with raw `targets`: how fantasy observations of pending
+   * points enter. Throws like the constructor when the covariance cannot be factorised.
+   */
+  withObservations(X: ArrayLike<number>, targets: ArrayLike<number>): GaussianProcess {
+    const Xall = new Float64Array((this.n + targets.length) * this.d);
+    Xall.set(this.X.subarray(0, this.n * this.d));
+    Xall.set(X, this.n * this.d);
+    const all = new Float64Array(this.n + targets.length);
+    all.set(this.targets);
+    all.set(targets, this.n);
+    return new GaussianProcess(Xall, all, this.theta, { scaling: { mean: this.yMean, std: this.yStd } });
   }
 
   /** Length scales (for inspection). */

@@ -42,3 +42,18 @@ export function numberOption(
   if (!ok) throw new ValidationError(`bad value ${JSON.stringify(raw)}`, { field: `options.${key}` }, describeRule(rule));
   return v as number;
 }
+
+/** `options[key]` as one of `accepted` (strings), or `fallback` when absent. */
+export function choiceOption<T extends string>(
+  options: Readonly<Record<string, unknown>>,
+  key: string,
+  fallback: T,
+  accepted: readonly T[],
+): T {
+  const raw = options[key];
+  if (raw === undefined) return fallback;
+  if (typeof raw !== 'string' || !(accepted as readonly string[]).includes(raw)) {
+    throw new ValidationError(`bad value ${JSON.stringify(raw)}`, { field: `options.${key}` }, accepted.map((a) => `'${a}'`).join(', '));
+  }
+  return raw as T;
+}
