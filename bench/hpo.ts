@@ -5,7 +5,11 @@
  * measured on the same protocol.
  *
  *   npx tsx bench/hpo.ts [--strategies tpe,random,...] [--objectives branin,hartmann6]
- *                        [--evals 50] [--seeds 50] [--options tpe='{"multivariate":false}'] [--json]
+ *                        [--evals 50] [--seeds 50] [--batch 1] [--options tpe='{"multivariate":false}'] [--json]
+ *
+ * `--batch K` runs synchronous batches: K asks in a row, then all K told (the evaluation count stays
+ * `--evals`); K = 1 is the sequential protocol. `--options bo='{"pending":"believer"}'` picks how bo
+ * models the trials of a batch still pending.
  *
  * Default strategies: every registered one that can be built over a continuous hyperparameter space.
  */
@@ -28,13 +32,15 @@ interface Args {
   objectives: string[];
   evals: number;
   seeds: number;
+  /** Asks per synchronous batch (all told before the next batch). */
+  batch: number;
   json: boolean;
   /** Strategy options by strategy name (`--options name=<json>`, repeatable). */
   options: Record<string, Record<string, unknown>>;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { objectives: ['branin', 'hartmann6'], evals: 50, seeds: 50, json: false, options: {} };
+  const args: Args = { objectives: ['branin', 'hartmann6'], evals: 50, seeds: 50, batch: 1, json: false, options: {} };
   for (let i = 0; i < argv.length; i++) {
     const value = (): string => {
       const v = argv[++i];
@@ -46,6 +52,11 @@ function parseArgs(argv: string[]): Args {
       case '--objectives': args.objectives = value().split(','); break;
       case '--evals': args.evals = Number(value()); break;
       case '--seeds': args.seeds = Number(value()); break;
+      case '--batch': {
+        args.batch = Number(value());
+        if (!Number.isInteger(args.batch) || args.batch < 1) throw new Error(`--batch needs an integer >= 1, got ${argv[i]}`);
+        break;
+      }
       case '--json': args.json = true; break;
       case '--options': {
         const v = value();
@@ -54,7 +65,7 @@ function parseArgs(argv: string[]): Args {
         args.options[v.slice(0, eq)] = JSON.parse(v.slice(eq + 1)) as Record<string, unknown>;
         break;
       }
-      default: throw new Error(`unknown argument ${argv[i]}; accepted: --strategies, --objectives, --evals, --seeds, --options, --json`);
+      default: throw new Error(`unknown argument ${argv[i]}; accepted: --strategies, --objectives, --evals, --seeds, --batch, --options, --json`);
     }
   }
   return args;
@@ -65,23 +76,29 @@ function loadSpace(name: string): HparamsSpace {
   return hparamsSpaceFromJSON(JSON.parse(readFileSync(url, 'utf8')), { file: `search-spaces/${name}.json` });
 }
 
-/** One run: `evals` evaluations (told results), sequentially; returns the best value found. */
-export function runOnce(strategy: Strategy<unknown>, objective: SyntheticObjective, evals: number): number {
+/**
+ * One run: `evals` evaluations (told results) in synchronous batches of `batch` asks (fewer when a
+ * strategy answers `wait` or `done`, or for the last batch), each batch told in ask order before the
+ * next; returns the best value found.
+ */
+export function runOnce(strategy: Strategy<unknown>, objective: SyntheticObjective, evals: number, batch = 1): number {
   let best = Number.POSITIVE_INFINITY;
   let told = 0;
-  const pending: Array<{ id: number; value: number }> = [];
-  while (told < evals) {
-    const r = strategy.ask();
-    if (r.kind === 'done') break;
-    if (r.kind === 'suggestion') {
-      const value = objective.value(syntheticPoint(objective, r.suggestion.config));
-      pending.push({ id: r.suggestion.id, value });
+  let done = false;
+  while (told < evals && !done) {
+    const pending: Array<{ id: number; value: number }> = [];
+    while (pending.length < Math.min(batch, evals - told)) {
+      const r = strategy.ask();
+      if (r.kind === 'done') done = true;
+      if (r.kind !== 'suggestion') break;
+      pending.push({ id: r.suggestion.id, value: objective.value(syntheticPoint(objective, r.suggestion.config)) });
     }
-    const next = pending.shift();
-    if (!next) throw new Error(`${strategy.name} waits with nothing pending`);
-    strategy.tell(next.id, { status: 'ok', score: -next.value });
-    best = Math.min(best, next.value);
-    told++;
+    if (pending.length === 0 && !done) throw new Error(`${strategy.name} waits with nothing pending`);
+    for (const next of pending) {
+      strategy.tell(next.id, { status: 'ok', score: -next.value });
+      best = Math.min(best, next.value);
+      told++;
+    }
   }
   return best;
 }
@@ -105,7 +122,7 @@ function main(): void {
         for (let seed = 1; seed <= args.seeds; seed++) {
           const rng = Rng.seeded(`bench-hpo/${objective.name}/${seed}`).split(strategy);
           const s = createStrategy(strategy, { space, rng, budget: args.evals, options: args.options[strategy] ?? {} });
-          regrets.push(runOnce(s, objective, args.evals) - objective.optimum);
+          regrets.push(runOnce(s, objective, args.evals, args.batch) - objective.optimum);
         }
       } catch (err) {
         if (args.strategies) throw err;
@@ -116,10 +133,11 @@ function main(): void {
     }
   }
   if (args.json) {
-    console.log(JSON.stringify({ evals: args.evals, seeds: args.seeds, rows, reference: REFERENCE }, null, 2));
+    console.log(JSON.stringify({ evals: args.evals, seeds: args.seeds, batch: args.batch, options: args.options, rows, reference: REFERENCE }, null, 2));
     return;
   }
-  console.log(`regret = best value found - known optimum; ${args.evals} evaluations, ${args.seeds} seeds (mean ± std)\n`);
+  const batches = args.batch > 1 ? `, synchronous batches of ${args.batch}` : '';
+  console.log(`regret = best value found - known optimum; ${args.evals} evaluations${batches}, ${args.seeds} seeds (mean ± std)\n`);
   const header = ['strategy', ...objectives.map((o) => o.objective.name), 'seconds'];
   const table: string[][] = [header];
   for (const strategy of names) {
