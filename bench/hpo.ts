@@ -7,6 +7,8 @@
  *   npx tsx bench/hpo.ts [--strategies tpe,random,...] [--objectives branin,hartmann6]
  *                        [--evals 50] [--seeds 50] [--batch 1] [--options tpe='{"multivariate":false}'] [--json]
  *
+ * `--json` also gives each run's regret (seeds in order), for medians and paired comparisons.
+ *
  * `--batch K` runs synchronous batches: K asks in a row, then all K told (the evaluation count stays
  * `--evals`); K = 1 is the sequential protocol. `--options bo='{"pending":"believer"}'` picks how bo
  * models the trials of a batch still pending.
@@ -113,7 +115,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const objectives = args.objectives.map((name) => ({ objective: syntheticObjective(name), space: loadSpace(name) }));
   const names = args.strategies ?? strategyNames();
-  const rows: Array<{ strategy: string; objective: string; mean: number; std: number; seconds: number } | { strategy: string; objective: string; skipped: string }> = [];
+  const rows: Array<{ strategy: string; objective: string; mean: number; std: number; seconds: number; regrets: number[] } | { strategy: string; objective: string; skipped: string }> = [];
   for (const strategy of names) {
     for (const { objective, space } of objectives) {
       const regrets: number[] = [];
@@ -129,7 +131,7 @@ function main(): void {
         rows.push({ strategy, objective: objective.name, skipped: (err as Error).message.split('\n')[0] });
         continue;
       }
-      rows.push({ strategy, objective: objective.name, ...meanStd(regrets), seconds: (performance.now() - t0) / 1000 });
+      rows.push({ strategy, objective: objective.name, ...meanStd(regrets), seconds: (performance.now() - t0) / 1000, regrets });
     }
   }
   if (args.json) {
