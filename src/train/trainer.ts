@@ -20,6 +20,7 @@ import { ValidationError } from '../core/errors.ts';
 import { classifyFailure, NonFiniteLossError, StepMemoryError } from './failures.ts';
 import { createOptimizer, learningRateAt } from './optimizers.ts';
 import { registerFastCpuKernels } from './cpu-kernels.ts';
+import { capLayersGraphCache } from './graph-cache.ts';
 import { registerPoolGradients } from './pool-grads.ts';
 import { withWasmAbortGuard } from './wasm/abort.ts';
 import { registerDilatedConvGradients } from './wasm/dilated-grads.ts';
@@ -206,6 +207,7 @@ export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: T
   registerDilatedConvGradients();
   registerFastCpuKernels();
   registerPoolGradients();
+  capLayersGraphCache();
   const name = options.optimizer ?? 'sgd';
   const baseLr = options.lr ?? DEFAULT_LR[name];
   const batchSize = options.batchSize ?? 64;
