@@ -8,7 +8,9 @@
  * bare tfjs loop (optimizer.minimize on pre-made tensors, no data pipeline, no callbacks) on the same model,
  * the trainer's overhead over the bare loop, inference images/s, achieved GFLOP/s (2 x multiply-adds of the
  * genome's plan x images/s; a training image counted as 3 forward passes), the peak tensor bytes of a step
- * (tf.profile) and the process RSS (the process's peak so far: it does not fall between backends), then the ratios between backends (tensorflow/wasm, wasm/cpu).
+ * (tf.profile) and the process RSS (the process's peak so far: it does not fall between backends), then the
+ * ratios between backends (tensorflow/wasm, wasm/cpu). Each backend first times a large matrix product, the
+ * practical GFLOP/s ceiling of that backend on this machine.
  * The wasm and pure-JS cpu backends are far slower on these networks: they run `--wasm-steps` steps of
  * `--wasm-batch` images (16: at 64 the NASNet child's step needs about 6 GiB, so the trainer would split it
  * into micro-batches of 16 on the 4 GiB wasm heap) and `--cpu-steps` steps of `--cpu-batch` images, and the
@@ -130,6 +132,27 @@ async function inference(model: tf.LayersModel, b: number, n: number): Promise<n
   return (b * n) / seconds;
 }
 
+/**
+ * GFLOP/s of a large float32 matrix product on the active backend (the best of a few): a practical ceiling
+ * for the training GFLOP/s of the same backend, which a convnet step (convolutions plus memory-bound
+ * element-wise kernels) stays under. Smaller on the slow backends, so they finish in seconds.
+ */
+function matMulGflops(): number {
+  const n = tf.getBackend() === 'tensorflow' ? 2048 : tf.getBackend() === 'wasm' ? 512 : 128;
+  const a = tf.randomUniform([n, n], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([n, n], -1, 1, 'float32', 2);
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 4; i++) {
+    const start = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    best = Math.min(best, (performance.now() - start) / 1000);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  return (2 * n ** 3) / best / 1e9;
+}
+
 const f1 = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 async function measure(ref: Reference, backend: string): Promise<Row> {
@@ -201,7 +224,7 @@ async function main(): Promise<void> {
   for (const backend of backends) {
     try {
       const sel = await selectBackend(backend);
-      console.log(`backend ${backend}: ${sel.description}`);
+      console.log(`backend ${backend}: ${sel.description}; matMul ceiling ${matMulGflops().toFixed(1)} GFLOP/s`);
     } catch (err) {
       console.log(`backend ${backend}: skipped (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
       continue;
