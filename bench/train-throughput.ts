@@ -27,7 +27,7 @@ import { Rng } from '../src/core/rng.ts';
 import { batches } from '../src/data/batches.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { planCost } from '../src/genome/cost.ts';
-import { selectBackend } from '../src/train/backend.ts';
+import { selectBackend, silenceCpuBanner } from '../src/train/backend.ts';
 import type { BackendName } from '../src/train/backend.ts';
 import { buildModel } from '../src/train/builder.ts';
 import { trainModel } from '../src/train/trainer.ts';
@@ -215,6 +215,8 @@ async function main(): Promise<void> {
   const load = os.loadavg().map((v) => v.toFixed(2)).join(' ');
   console.log(`${os.cpus().length} CPUs, load average ${load}; tfjs ${tf.version.tfjs}; node ${process.version}`);
   const refs = references();
+  await tf.setBackend('cpu'); // the summary below builds models before any backend is selected
+  silenceCpuBanner();
   for (const ref of refs) {
     const built = buildModel(ref.genome, ref.network, { seed: 1 });
     console.log(`${ref.name}: ${built.model.countParams()} parameters, ${(planCost(built.plan).madds / 1e6).toFixed(1)} M multiply-adds per image`);

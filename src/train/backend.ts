@@ -99,7 +99,7 @@ function candidatesFor(name: BackendName): Candidate[] {
  * tfjs's cpu backend prints "install our node backend" on its first use in Node, even when the native
  * backend runs and the cpu backend only holds a constant; `auto` and `nas doctor` say what to install.
  */
-function silenceCpuBanner(): void {
+export function silenceCpuBanner(): void {
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
   if (cpu) cpu.firstUse = false;
 }
