@@ -12,9 +12,9 @@
  * ratios between backends (tensorflow/wasm, wasm/cpu). Each backend first times a large matrix product, the
  * practical GFLOP/s ceiling of that backend on this machine.
  * The wasm and pure-JS cpu backends are far slower on these networks: they run `--wasm-steps` steps of
- * `--wasm-batch` images (16: at 64 the NASNet child's step needs about 6 GiB, so the trainer would split it
- * into micro-batches of 16 on the 4 GiB wasm heap) and `--cpu-steps` steps of `--cpu-batch` images, and the
- * cpu backend runs each loop once; figures are per image, so they compare. The trainer and the bare loop
+ * `--wasm-batch` images (16: at 64 the NASNet child's step needs about 6 GiB, so the trainer would split
+ * it into micro-batches of 22, 21 and 21 on the 4 GiB wasm heap) and `--cpu-steps` steps of `--cpu-batch`
+ * images, and the cpu backend runs each loop once; figures are per image, so they compare. The trainer and the bare loop
  * alternate `--repeats` times and the best of each counts.
  *
  *   nice npx tsx bench/train-throughput.ts [--models nasnet,nb201] [--backends tensorflow,wasm,cpu]

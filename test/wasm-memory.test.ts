@@ -1,9 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import {
-  activationsPerSample, buildProbeNetwork, isWasmAbort, planFromFootprint, planMicroBatches, stepFootprint,
-  WASM_HEAP_LIMIT_BYTES, WasmMemoryError, withWasmAbortGuard,
+  activationsPerSample, buildProbeNetwork, defaultBytesPerActivation, estimateStepBytes, isWasmAbort, planFromFootprint,
+  planMicroBatches, registerWasmTrainingKernels, stepFootprint, WASM_HEAP_LIMIT_BYTES, WasmMemoryError, withWasmAbortGuard,
 } from '../src/train/wasm/index.ts';
+import { networkPlan } from '../src/genome/network/network.ts';
+import type { NasnetGenome } from '../src/genome/types.ts';
+import { buildModelFromPlan } from '../src/train/builder.ts';
 import { ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 
@@ -76,6 +79,51 @@ describe('planMicroBatches on a model', () => {
     expect(big.steps).toBeGreaterThan(1);
     expect(big.microBatch).toBeLessThan(4096);
     model.dispose();
+  });
+});
+
+describe('bytes per activation', () => {
+  const genome: NasnetGenome = {
+    kind: 'nasnet',
+    normal: { blocks: [{ inputs: [0, 1], ops: ['sep_conv_3x3', 'max_pool_3x3'] }, { inputs: [0, 2], ops: ['sep_conv_5x5', 'avg_pool_3x3'] }] },
+    reduction: { blocks: [{ inputs: [0, 1], ops: ['sep_conv_7x7', 'max_pool_3x3'] }, { inputs: [1, 2], ops: ['conv_1x7_7x1', 'identity'] }] },
+  };
+  const childPlan = networkPlan(genome, { inputShape: [16, 16, 3], numClasses: 10, cellsPerStack: 1, stacks: 2, initialFilters: 8, dropout: 0 });
+
+  it('is 16 for builder networks on wasm (fused batch norm) and 24 for stock batch norm or elsewhere', async () => {
+    registerWasmTrainingKernels();
+    await tf.setBackend('wasm');
+    const child = buildModelFromPlan(childPlan, { seed: 1 });
+    const stock = buildProbeNetwork(Rng.seeded(1), { filters: 4 });
+    expect(defaultBytesPerActivation(child)).toBe(16);
+    expect(defaultBytesPerActivation(stock)).toBe(24);
+    await tf.setBackend('cpu');
+    expect(defaultBytesPerActivation(child)).toBe(24);
+    child.dispose();
+    stock.dispose();
+  });
+
+  it('covers the peak tf.profile measures over a training step of a builder child on wasm', async () => {
+    registerWasmTrainingKernels();
+    await tf.setBackend('wasm');
+    const model = buildModelFromPlan(childPlan, { seed: 1 });
+    for (const batch of [4, 16]) {
+      const x = tf.randomUniform([batch, 16, 16, 3], 0, 1, 'float32', 3);
+      const y = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10));
+      const optimizer = tf.train.momentum(0.01, 0.9, true);
+      const step = (): tf.Scalar => optimizer.minimize(() =>
+        tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, true) as tf.Scalar;
+      tf.dispose(step());
+      const profile = await tf.profile(() => { tf.dispose(step()); });
+      const estimate = estimateStepBytes(model, batch);
+      expect(profile.peakBytes).toBeLessThanOrEqual(estimate);
+      // ...and not by a wide margin: the estimate is within 2x of the measured peak.
+      expect(profile.peakBytes).toBeGreaterThan(estimate / 2);
+      tf.dispose([x, y]);
+      optimizer.dispose();
+    }
+    model.dispose();
+    await tf.setBackend('cpu');
   });
 });
 

@@ -24,8 +24,16 @@ interface BatchNormInternals {
 }
 interface LayerVariable { read(): tf.Variable; write(value: tf.Tensor): void }
 
+const fusedLayers = new WeakSet<tf.layers.Layer>();
+
+/** Whether `layer` went through {@link withFusedTraining} (it trains through the fused kernel where the backend has one). */
+export function isFusedTraining(layer: tf.layers.Layer): boolean {
+  return fusedLayers.has(layer);
+}
+
 /** Makes `layer` (a tf.layers.batchNormalization) train through the fused kernel where available; returns it. */
 export function withFusedTraining(layer: tf.layers.Layer): tf.layers.Layer {
+  fusedLayers.add(layer);
   const bn = layer as unknown as BatchNormInternals;
   const stock = bn.call.bind(layer);
   bn.call = (inputs, kwargs) => {

@@ -18,6 +18,7 @@ export { buildProbeNetwork } from './probe-network.ts';
 export type { ProbeNetworkOptions } from './probe-network.ts';
 export {
   planMicroBatches, planFromFootprint, stepFootprint, estimateStepBytes, activationsPerSample, WASM_HEAP_LIMIT_BYTES,
+  defaultBytesPerActivation,
 } from './memory-plan.ts';
 export type { MicroBatchPlan, PlanOptions, StepFootprint } from './memory-plan.ts';
 export { withWasmAbortGuard, isWasmAbort, WasmMemoryError } from './abort.ts';

@@ -5,6 +5,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../core/errors.ts';
+import { isFusedTraining } from '../fused-batchnorm.ts';
+import { FUSED_BATCH_NORM_TRAINING, hasKernel } from '../native/fused-kernels.ts';
 
 /** The most memory a wasm instance can address: 65536 pages of 64 KiB, less one page, as Emscripten caps it. */
 export const WASM_HEAP_LIMIT_BYTES = 4 * 1024 ** 3 - 65536;
@@ -31,8 +33,7 @@ export interface PlanOptions {
   /**
    * Bytes per value of the layers' outputs over a step: the values tfjs keeps for the backward pass (layer
    * outputs and the intermediates inside layers, such as batch normalisation's), their gradients and the
-   * temporaries of the gradient kernels. Default 24 (six float32 copies): tf.profile's peak of a training
-   * step of the probe network was 22.7 bytes per output value at batch 32 and at batch 64.
+   * temporaries of the gradient kernels. Default {@link defaultBytesPerActivation}.
    */
   bytesPerActivation?: number;
   /** Float32 copies of each weight: the weight, its gradient and the optimizer's slots. Default 5 (Adam). */
@@ -70,10 +71,22 @@ export function activationsPerSample(model: tf.LayersModel): number {
   return total;
 }
 
+/**
+ * Bytes per layer-output value a training step of `model` needs on the active backend: 16 when every batch
+ * norm of the model trains through the fused kernel (src/train/fused-batchnorm.ts) and the backend has it
+ * (tf.profile's peak over a step was 12.0 to 12.6 bytes per value for the NASNet and NAS-Bench-201 reference
+ * children and three random NASNet children on wasm, at batch 8 and 16); otherwise 24, six float32 copies
+ * (tfjs's stock batch norm keeps its intermediates: 22.7 on the probe network at batch 32 and 64).
+ */
+export function defaultBytesPerActivation(model: tf.LayersModel): number {
+  const norms = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+  return norms.length > 0 && norms.every(isFusedTraining) && hasKernel(FUSED_BATCH_NORM_TRAINING) ? 16 : 24;
+}
+
 /** The footprint of one training step of `model` (see {@link StepFootprint}). */
 export function stepFootprint(model: tf.LayersModel, options: PlanOptions = {}): StepFootprint {
   return {
-    bytesPerSample: activationsPerSample(model) * (options.bytesPerActivation ?? 24),
+    bytesPerSample: activationsPerSample(model) * (options.bytesPerActivation ?? defaultBytesPerActivation(model)),
     fixedBytes: model.countParams() * BYTES_PER_FLOAT * (options.weightCopies ?? 5),
   };
 }
