@@ -1,11 +1,11 @@
 /**
  * Fused training kernels for native TensorFlow (the `tensorflow` backend of tfjs-node).
  *
- * tfjs writes two gradients on the training path of every NASNet and NAS-Bench-201 child as chains of
- * small element-wise kernels, and on native TensorFlow those chains, not the convolutions, took most of a
- * training step (measured per kernel with tf.profile on the NASNet reference child, batch 64: the ReLU
- * gradient's Step alone 19%, batch normalisation's moments and composed gradient most of the 2,541
- * Multiply, 1,390 Add, 502 Sub, 419 Sum and 170 RealDiv kernels):
+ * Three computations on the training path of every NASNet and NAS-Bench-201 child took more of a native
+ * training step than the convolutions did (bench/kernel-profile.ts on the NASNet reference child, batch 64:
+ * the ReLU gradient's Step alone 19%; batch normalisation's moments and composed gradient most of the
+ * 2,541 Multiply, 1,390 Add, 502 Sub, 419 Sum and 170 RealDiv kernels; MaxPoolGrad 7%). tfjs writes the
+ * first two as chains of small element-wise kernels:
  *
  * - ReLU: tfjs differentiates `relu(x)` as `dy * step(x)`, and tfjs-node builds Step from seven kernels
  *   (IsNan, Greater, Fill, Ones, Select, ...). Here the gradient is TensorFlow's one `ReluGrad` kernel.
@@ -13,7 +13,6 @@
  *   kernels, normalises, and differentiates the whole through a composed gradient. Here the forward pass is
  *   TensorFlow's `FusedBatchNormV3` (is_training) and the backward pass its `FusedBatchNormGradV3`: two
  *   kernels per layer instead of dozens.
- *
  * - Max pooling: TensorFlow's CPU MaxPoolGrad recomputes every window's argmax in a slow generic loop
  *   (13 ms a call on the reference child, 50 times its forward pass; 16% of the step once the two fixes
  *   above were in). On CPU the gradient runs through oneDNN instead: `_MklNativeMaxPool` recomputes the
