@@ -26,6 +26,14 @@ export function printSummary(summary: RunSummary, json: boolean): void {
   process.stdout.write(b ? `best: child ${b.id} (${b.hash}) score ${b.score}${b.report !== undefined ? `, report ${b.report}` : ''}\n  ${JSON.stringify(b.config)}\n` : 'best: none (no child finished)\n');
 }
 
+/**
+ * The strategy options a new `nas evolve` run starts from: aging evolution's population P and tournament
+ * size S, or for large-scale evolution its population alone (its tournaments are pairs, Real et al. 2017).
+ */
+export function evolveDefaults(strategy: string | undefined): Record<string, unknown> {
+  return strategy === 'large-scale' ? { population: 100 } : { population: 100, sample: 25 };
+}
+
 const evolve: CommandModule<object, EvolveArgs> = {
   command: 'evolve',
   describe: 'Search a space with aging evolution; stop and --resume at will',
@@ -33,7 +41,7 @@ const evolve: CommandModule<object, EvolveArgs> = {
     withRunOptions(y)
       .option('strategy', { type: 'string', choices: ['aging', 'large-scale'], describe: 'aging (Real et al. 2019) or large-scale (Real et al. 2017, with --space large-scale) [default: aging]' })
       .option('population', { type: 'number', describe: 'population size P [default: 100]' })
-      .option('sample', { type: 'number', describe: 'tournament size S [default: 25]' }),
+      .option('sample', { type: 'number', describe: 'tournament size S of aging evolution [default: 25]' }),
   handler: async (argv) => {
     let bar: ProgressBar | undefined;
     const runtime = {
@@ -46,7 +54,7 @@ const evolve: CommandModule<object, EvolveArgs> = {
     const strategyOptions = { population: argv.population, sample: argv.sample };
     const summary = await executeRun({
       given: givenConfig(argv, 'evolve', argv.strategy, strategyOptions),
-      defaults: { space: 'nasnet-cell', strategy: 'aging', strategyOptions: { population: 100, sample: 25 } },
+      defaults: { space: 'nasnet-cell', strategy: 'aging', strategyOptions: evolveDefaults(argv.strategy) },
       resume: argv.resume, runDir: argv['run-dir'], runtime,
     });
     bar?.finish();

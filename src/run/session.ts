@@ -7,7 +7,7 @@ import { NasError } from '../core/errors.ts';
 import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
 import { Rng, resolveSeed } from '../core/rng.ts';
 import '../search/all.ts';
-import { createStrategy } from '../search/registry.ts';
+import { checkStrategyOptions, createStrategy } from '../search/registry.ts';
 import type { Strategy } from '../search/strategy.ts';
 import { loadSpace } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
@@ -97,6 +97,8 @@ async function executorOf(config: RunConfig, runtime: RuntimeOptions, runDir: st
 
 /** The configuration of a new run: fills the base directory and draws a seed for 0. */
 export function newRunConfig(fields: Omit<RunConfig, 'format' | 'baseDir'>, log: (line: string) => void): RunConfig {
+  // New runs only: a stored run resumes with the options it was created with.
+  checkStrategyOptions(fields.strategy, fields.strategyOptions);
   const seed = resolveSeed(fields.seed);
   if (fields.seed === 0 || fields.seed === undefined) log(`seed 0: drew seed ${seed} (stored in config.json)`);
   return { format: 1, ...fields, seed, baseDir: process.cwd() };

@@ -303,4 +303,7 @@ export class BayesianOptimization<C> implements Strategy<C> {
   }
 }
 
-registerStrategy('bo', (ctx) => new BayesianOptimization(ctx.space, ctx.rng, parseBoOptions(ctx.options)));
+registerStrategy('bo', (ctx) => new BayesianOptimization(ctx.space, ctx.rng, parseBoOptions(ctx.options)), [
+  'initialPoints', 'candidates', 'localStarts', 'effortUpTo', 'observedStarts', 'localIter', 'xi', 'restarts', 'fitIter',
+  'restartsUpTo', 'fitSubset', 'pending',
+]);

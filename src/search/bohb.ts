@@ -8,7 +8,7 @@ import { Rng } from '../core/rng.ts';
 import type { RngState } from '../core/rng.ts';
 import type { EncodingDim, SearchSpace } from '../spaces/space.ts';
 import { numberOption } from './gp/options.ts';
-import { hyperbandWith } from './hyperband.ts';
+import { HYPERBAND_OPTIONS, hyperbandWith } from './hyperband.ts';
 import type { ConfigGenerator } from './hyperband.ts';
 import { ProductKde } from './kde.ts';
 import type { KdeColumn } from './kde.ts';
@@ -153,4 +153,4 @@ export class KdeGenerator<C> implements ConfigGenerator<C> {
 
 registerStrategy('bohb', (ctx) =>
   hyperbandWith('bohb', ctx, new KdeGenerator(ctx.space, ctx.rng, parseKdeOptions(ctx.options, ctx.space.dims().length))),
-);
+[...HYPERBAND_OPTIONS, 'topNPercent', 'numSamples', 'randomFraction', 'bandwidthFactor', 'minPointsInModel', 'minBandwidth']);

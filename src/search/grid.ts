@@ -201,4 +201,4 @@ export function createGrid(ctx: StrategyContext): Strategy<unknown> {
   return new GridSearch(ctx.space, ctx.rng, ctx.budget, parseOptions(ctx.options));
 }
 
-registerStrategy('grid', createGrid);
+registerStrategy('grid', createGrid, ['points', 'shuffle', 'maxSize']);

@@ -190,6 +190,11 @@ export class MultiFidelity<C> implements Strategy<C> {
   }
 }
 
+/** The fidelity options every multi-fidelity strategy reads. */
+export const FIDELITY_OPTIONS: readonly string[] = ['minBudget', 'maxBudget', 'eta'];
+/** The options `hyperband` reads (bohb adds its model's). */
+export const HYPERBAND_OPTIONS: readonly string[] = [...FIDELITY_OPTIONS, 'iterations'];
+
 /** Reads minBudget, maxBudget and eta from strategy options. */
 export function parseFidelity(options: Readonly<Record<string, unknown>>): FidelityOptions {
   return checkFidelity({
@@ -221,5 +226,5 @@ export function successiveHalving(ctx: StrategyContext): MultiFidelity<unknown> 
   });
 }
 
-registerStrategy('hyperband', (ctx) => hyperbandWith('hyperband', ctx, new RandomGenerator(ctx.space, ctx.rng)));
-registerStrategy('sh', successiveHalving);
+registerStrategy('hyperband', (ctx) => hyperbandWith('hyperband', ctx, new RandomGenerator(ctx.space, ctx.rng)), HYPERBAND_OPTIONS);
+registerStrategy('sh', successiveHalving, [...FIDELITY_OPTIONS, 'n', 'iterations']);

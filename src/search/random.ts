@@ -75,4 +75,4 @@ export function createRandom(ctx: StrategyContext): Strategy<unknown> {
   return new RandomSearch(ctx.space, ctx.rng);
 }
 
-registerStrategy('random', createRandom);
+registerStrategy('random', createRandom, []);

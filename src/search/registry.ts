@@ -2,6 +2,7 @@
  * Strategies by name, so the CLI and benchmarks can build any of them from options.
  * Each strategy module adds its factory here.
  */
+import { ValidationError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { Strategy } from './strategy.ts';
@@ -21,11 +22,36 @@ export interface StrategyContext {
 export type StrategyFactory = (ctx: StrategyContext) => Strategy<unknown>;
 
 const FACTORIES = new Map<string, StrategyFactory>();
+const OPTIONS = new Map<string, readonly string[]>();
 
-/** Adds a strategy under `name`; a second registration of one name is a programming error. */
-export function registerStrategy(name: string, factory: StrategyFactory): void {
+/**
+ * Adds a strategy under `name`, with the names of the options it reads; a second registration of one
+ * name is a programming error.
+ */
+export function registerStrategy(name: string, factory: StrategyFactory, optionNames: readonly string[]): void {
   if (FACTORIES.has(name)) throw new Error(`strategy '${name}' is registered twice`);
   FACTORIES.set(name, factory);
+  OPTIONS.set(name, optionNames);
+}
+
+/** The options the named strategy reads, or undefined for an unknown strategy. */
+export function strategyOptionNames(name: string): readonly string[] | undefined {
+  return OPTIONS.get(name);
+}
+
+/**
+ * Refuses options the named strategy does not read (a misspelt option would otherwise be ignored
+ * silently), naming the option and the accepted ones. Unknown strategies are left to createStrategy.
+ */
+export function checkStrategyOptions(name: string, options: Readonly<Record<string, unknown>>): void {
+  const accepted = OPTIONS.get(name);
+  if (accepted === undefined) return;
+  for (const key of Object.keys(options)) {
+    if (options[key] !== undefined && !accepted.includes(key)) {
+      throw new ValidationError(`strategy '${name}' has no option '${key}'`, { field: `options.${key}` },
+        accepted.length > 0 ? accepted.join(', ') : `none (${name} takes no options)`);
+    }
+  }
 }
 
 /** Names of every registered strategy. */

@@ -87,11 +87,13 @@ function readBool(options: Readonly<Record<string, unknown>>, key: string, fallb
   return v;
 }
 
+/** The options TPE reads. */
+export const TPE_OPTIONS: readonly string[] = ['nStartupTrials', 'nEiCandidates', 'priorWeight', 'considerMagicClip', 'considerEndpoints', 'multivariate', 'constantLiar'];
+
 /** Parses TPE options from the CLI/options object; a bad value is a ValidationError naming it. */
 export function parseTpeOptions(options: Readonly<Record<string, unknown>>): Required<TpeOptions> {
-  const known = ['nStartupTrials', 'nEiCandidates', 'priorWeight', 'considerMagicClip', 'considerEndpoints', 'multivariate', 'constantLiar'];
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new ValidationError(`unknown TPE option '${key}'`, { field: key }, known.join(', '));
+    if (!TPE_OPTIONS.includes(key)) throw new ValidationError(`unknown TPE option '${key}'`, { field: key }, TPE_OPTIONS.join(', '));
   }
   const priorWeight = options.priorWeight ?? 1;
   if (typeof priorWeight !== 'number' || !(priorWeight > 0) || !Number.isFinite(priorWeight)) {
@@ -210,4 +212,4 @@ export function createTpe(ctx: StrategyContext): Strategy<unknown> {
   return new Tpe(ctx.space, ctx.rng, parseTpeOptions(ctx.options));
 }
 
-registerStrategy('tpe', createTpe);
+registerStrategy('tpe', createTpe, TPE_OPTIONS);

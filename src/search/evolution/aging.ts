@@ -183,4 +183,4 @@ export function createAging(ctx: StrategyContext): Strategy<unknown> {
   });
 }
 
-registerStrategy('aging', createAging);
+registerStrategy('aging', createAging, ['population', 'sample', 'historySize']);

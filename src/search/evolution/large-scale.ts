@@ -179,4 +179,4 @@ export function createLargeScale(ctx: StrategyContext): Strategy<unknown> {
   });
 }
 
-registerStrategy('large-scale', createLargeScale);
+registerStrategy('large-scale', createLargeScale, ['population', 'historySize']);
