@@ -13,11 +13,8 @@ import { hashNasnet } from '../src/genome/nasnet-canonical.ts';
 import { hashNb201, sampleNb201 } from '../src/genome/nb201.ts';
 import { NASNET_OPS } from '../src/genome/types.ts';
 import type { CellGenome, NasnetBlock, NasnetGenome } from '../src/genome/types.ts';
+import { numberArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 /** Mean microseconds per call of `fn` over `items` (after one warm-up pass). */
 function timePerItem<T>(items: readonly T[], fn: (x: T) => string): number {
@@ -41,7 +38,7 @@ function hardCase(): NasnetGenome {
   return { kind: 'nasnet', normal: { blocks: same }, reduction: { blocks: twins } };
 }
 
-const n = arg('n', 2000);
+const n = numberArg('n', 2000);
 const rng = Rng.seeded('bench-hash');
 const cases: Array<[string, CellGenome[], (g: CellGenome) => string]> = [
   ['nasnet B=5 random', Array.from({ length: n }, () => sampleNasnet(rng, { blocks: 5, ops: NASNET_OPS })), (g) => hashNasnet(g as NasnetGenome)],

@@ -13,11 +13,8 @@ import type { EncodingDim, SearchSpace } from '../src/spaces/space.ts';
 import { BayesianOptimization } from '../src/search/bo.ts';
 import { GaussianProcess } from '../src/search/gp/gp.ts';
 import { SYNTHETIC_OBJECTIVES } from '../src/train/evaluators/synthetic.ts';
+import { numberArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 /** A box of floats x1..xd whose configurations are coordinate arrays. */
 function box(bounds: ReadonlyArray<readonly [number, number]>): SearchSpace<number[]> {
@@ -49,8 +46,8 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-const n = arg('n', 300);
-const repeats = arg('repeats', 3);
+const n = numberArg('n', 300);
+const repeats = numberArg('repeats', 3);
 console.log(`GP-EI suggestion time with ${n} observations (defaults of bo; ${repeats} timed suggestions each)`);
 for (const name of ['hartmann6', 'branin']) {
   const objective = SYNTHETIC_OBJECTIVES[name];

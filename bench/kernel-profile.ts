@@ -14,16 +14,13 @@ import type { BackendName } from '../src/train/backend.ts';
 import { buildModel } from '../src/train/builder.ts';
 import { unregisterNativeTrainingKernels } from '../src/train/native/fused-kernels.ts';
 import { referenceChildren } from './reference-children.ts';
+import { flagArg, numberArg, stringArg } from './args.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-const modelName = arg('model', 'nasnet');
-const backend = arg('backend', 'tensorflow') as BackendName;
-const batch = Number(arg('batch', '64'));
-const top = Number(arg('top', '25'));
-const stock = process.argv.includes('--stock');
+const modelName = stringArg('model', 'nasnet');
+const backend = stringArg('backend', 'tensorflow') as BackendName;
+const batch = numberArg('batch', 64);
+const top = numberArg('top', 25);
+const stock = flagArg('stock');
 
 const sel = await selectBackend(backend);
 if (stock) unregisterNativeTrainingKernels();

@@ -17,18 +17,15 @@ import { selectBackend, type BackendName } from '../src/train/backend.ts';
 import { evaluateLargeScale, largeScaleSettings, loadSettingsData, trainDataOf } from '../src/train/large-scale-evaluator.ts';
 import { MemoryWeightStore } from '../src/train/weight-inheritance.ts';
 import { InlineExecutor } from '../src/workers/inline.ts';
+import { numberArg, stringArg } from './args.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
 
-const dataset = arg('dataset', 'cifar10:../shared/datasets/cifar-10-batches-bin');
-const limit = Number(arg('limit', '3000'));
-const budget = Number(arg('budget', '60'));
-const population = Number(arg('population', '10'));
-const epochs = Number(arg('epochs', '1'));
-const seeds = Number(arg('seeds', '1'));
+const dataset = stringArg('dataset', 'cifar10:../shared/datasets/cifar-10-batches-bin');
+const limit = numberArg('limit', 3000);
+const budget = numberArg('budget', 60);
+const population = numberArg('population', 10);
+const epochs = numberArg('epochs', 1);
+const seeds = numberArg('seeds', 1);
 
 interface Outcome {
   best: number;
@@ -56,7 +53,7 @@ async function search(seed: number, inherit: boolean): Promise<Outcome> {
   return { best: Math.max(...scores), lateMean: late.reduce((a, b) => a + b, 0) / late.length, inherited, seconds };
 }
 
-const backend = await selectBackend(arg('backend', 'auto') as BackendName);
+const backend = await selectBackend(stringArg('backend', 'auto') as BackendName);
 console.log(`large-scale evolution, ${dataset} (first ${limit} training images), population ${population}, ${budget} children, ${epochs} epoch(s) each, backend ${backend.description}`);
 console.log('seed  variant      best val   mean val (last 25%)   layers inherited   seconds');
 const ratios: number[] = [];

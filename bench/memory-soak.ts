@@ -21,18 +21,15 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/core/rng.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import { createEvaluator } from '../src/train/evaluators/all.ts';
+import { numberArg, stringArg } from './args.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-const children = Number(arg('children', '300'));
-const every = Number(arg('every', '25'));
-const backend = arg('backend', 'auto');
-const filters = Number(arg('filters', '8'));
-const limit = Number(arg('limit', '320'));
-const batchSize = Number(arg('batch', '32'));
-const seed = Number(arg('seed', '1'));
+const children = numberArg('children', 300);
+const every = numberArg('every', 25);
+const backend = stringArg('backend', 'auto');
+const filters = numberArg('filters', 8);
+const limit = numberArg('limit', 320);
+const batchSize = numberArg('batch', 32);
+const seed = numberArg('seed', 1);
 
 /** Least-squares slope of ys over xs. */
 function slope(xs: number[], ys: number[]): number {

@@ -18,23 +18,18 @@ import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
 import { trainingProbe } from '../src/train/native/throughput.ts';
 import type { ProbeResult } from '../src/train/native/throughput.ts';
 import { registerWasmTrainingKernels } from '../src/train/wasm/index.ts';
+import { numberArg, stringArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
-const filters = arg('filters', 16);
-const batch = arg('batch', 32);
-const size = arg('size', 32);
-const steps = arg('steps', 5);
-const cpuSteps = arg('cpu-steps', 2);
-const stacks = arg('stacks', 3);
-const cellsPerStack = arg('cells', 1);
-const modelAt = process.argv.indexOf('--model');
-const modelName = modelAt >= 0 ? process.argv[modelAt + 1] ?? 'probe' : 'probe';
-const backendsAt = process.argv.indexOf('--backends');
-const backends = (backendsAt >= 0 ? process.argv[backendsAt + 1] ?? '' : 'tensorflow,wasm,cpu').split(',');
+const filters = numberArg('filters', 16);
+const batch = numberArg('batch', 32);
+const size = numberArg('size', 32);
+const steps = numberArg('steps', 5);
+const cpuSteps = numberArg('cpu-steps', 2);
+const stacks = numberArg('stacks', 3);
+const cellsPerStack = numberArg('cells', 1);
+const modelName = stringArg('model', 'probe');
+const backends = stringArg('backends', 'tensorflow,wasm,cpu').split(',');
 
 /** Cells after NASNet-A (Zoph et al. 2018, fig. 4), as the genome writes blocks: 0 and 1 the cell inputs, 2 + b block b. */
 const NASNET_A: NasnetGenome = {

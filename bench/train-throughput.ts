@@ -34,23 +34,19 @@ import { trainModel } from '../src/train/trainer.ts';
 import type { TrainPlan } from '../src/train/trainer.ts';
 import { referenceChildren } from './reference-children.ts';
 import type { Reference } from './reference-children.ts';
+import { numberArg, stringArg } from './args.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
-const num = (name: string, fallback: number): number => Number(arg(name, String(fallback)));
 
-const steps = num('steps', 3);
-const batch = num('batch', 64);
-const wasmSteps = num('wasm-steps', 2);
-const wasmBatch = num('wasm-batch', 16);
-const cpuSteps = num('cpu-steps', 1);
-const cpuBatch = num('cpu-batch', 4);
-const repeats = num('repeats', 2);
-const filters = num('filters', 32);
-const models = arg('models', 'nasnet,nb201').split(',');
-const backends = arg('backends', 'tensorflow,wasm,cpu').split(',') as BackendName[];
+const steps = numberArg('steps', 3);
+const batch = numberArg('batch', 64);
+const wasmSteps = numberArg('wasm-steps', 2);
+const wasmBatch = numberArg('wasm-batch', 16);
+const cpuSteps = numberArg('cpu-steps', 1);
+const cpuBatch = numberArg('cpu-batch', 4);
+const repeats = numberArg('repeats', 2);
+const filters = numberArg('filters', 32);
+const models = stringArg('models', 'nasnet,nb201').split(',');
+const backends = stringArg('backends', 'tensorflow,wasm,cpu').split(',') as BackendName[];
 
 function references(): Reference[] {
   return referenceChildren(filters).filter((r) => models.includes(r.name));

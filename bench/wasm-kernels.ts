@@ -10,12 +10,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildProbeNetwork, configureWasmThreads, estimateStepBytes, registerWasmTrainingKernels } from '../src/train/wasm/index.ts';
 import { Rng } from '../src/core/rng.ts';
+import { flagArg, numberArg } from './args.ts';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const BATCH = arg('batch', 64), CPU_BATCH = arg('cpu-batch', 4), FILTERS = arg('filters', 32), STEPS = arg('steps', 2);
+const BATCH = numberArg('batch', 64), CPU_BATCH = numberArg('cpu-batch', 4), FILTERS = numberArg('filters', 32), STEPS = numberArg('steps', 2);
 const rng = Rng.seeded(1);
 
 interface Case { label: string; kernel: string; inputs: Record<string, number[]>; attrs: Record<string, unknown> }
@@ -37,7 +34,7 @@ const cases = (n: number): Case[] => [
   { label: '[1,1,1,64] -> batch', kernel: tf.Tile, inputs: { x: [1, 1, 1, 64] }, attrs: { reps: [n, 32, 32, 1] } },
   { label: 'forward reference', kernel: tf.Conv2D, inputs: { x: [n, 32, 32, 32], filter: [3, 3, 32, 32] }, attrs: { strides: 1, pad: 'same', dilations: 1, dataFormat: 'NHWC' } },
 ];
-const KERNEL_BATCH = arg('kernel-batch', 32), CPU_KERNEL_BATCH = arg('cpu-kernel-batch', 1);
+const KERNEL_BATCH = numberArg('kernel-batch', 32), CPU_KERNEL_BATCH = numberArg('cpu-kernel-batch', 1);
 
 function randomTensors(shapes: Record<string, number[]>): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
@@ -136,5 +133,5 @@ async function trainingTable(): Promise<void> {
 const threads = await configureWasmThreads();
 await tf.setBackend('wasm');
 console.log(`wasm: SIMD ${threads.simd}, threads ${threads.threads} (${threads.note}); tfjs ${tf.version.tfjs}`);
-if (!process.argv.includes('--skip-kernels')) await kernelTable();
+if (!flagArg('skip-kernels')) await kernelTable();
 await trainingTable();

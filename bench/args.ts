@@ -1,0 +1,20 @@
+/**
+ * Command-line options of the benchmarks: `--name value` pairs and bare `--flag`s.
+ */
+
+/** The value after `--name`, or `fallback` when the option (or its value) is absent. */
+export function stringArg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i >= 0 ? process.argv[i + 1] : undefined;
+  return value !== undefined ? value : fallback;
+}
+
+/** The value after `--name` as a number, or `fallback` when the option (or its value) is absent. */
+export function numberArg(name: string, fallback: number): number {
+  return Number(stringArg(name, String(fallback)));
+}
+
+/** Whether the bare flag `--name` was given. */
+export function flagArg(name: string): boolean {
+  return process.argv.includes(`--${name}`);
+}
