@@ -69,7 +69,6 @@ function batchNormAttrs(b: NativeBackend, attrs: Attrs | undefined): OpAttr[] {
 function fusedBatchNormTraining(args: KernelArgs): tf.TensorInfo[] {
   const b = nativeBackend(args);
   const x = input(args.inputs, 'x');
-  const channels = x.shape[3];
   const empty = tf.tensor1d([], 'float32');
   try {
     const attrs = [...batchNormAttrs(b, args.attrs), { name: 'exponential_avg_factor', type: b.binding.TF_ATTR_FLOAT, value: 1 }];
@@ -79,7 +78,6 @@ function fusedBatchNormTraining(args: KernelArgs): tf.TensorInfo[] {
     const n = x.shape[0] * x.shape[1] * x.shape[2];
     const biased = tf.tidy(() => tf.mul(outs[2], n > 1 ? (n - 1) / n : 1));
     outs[2].dispose();
-    if (outs[0].shape[3] !== channels) throw new Error(`FusedBatchNormV3 returned ${outs[0].shape.join('x')} for ${x.shape.join('x')}`);
     return [outs[0], outs[1], biased, outs[3], outs[4], outs[5]];
   } finally {
     empty.dispose();
