@@ -1,12 +1,12 @@
 /**
- * The cpu backend's filter gradients: stock tfjs kernels against src/train/cpu-kernels.ts, side by side
+ * The cpu backend's filter gradients: stock tfjs kernels against src/backends/cpu/kernels.ts, side by side
  * on the same inputs, with the largest difference between their results. (Undilated cases only: the stock
  * kernels ignore dilation; test/train-cpu-kernels.test.ts checks dilated ones against the definition.)
  *
  *   npx tsx bench/cpu-conv-grads.ts
  */
 import * as tf from '@tensorflow/tfjs';
-import { registerFastCpuKernels } from '../src/train/cpu-kernels.ts';
+import { registerFastCpuKernels } from '../src/backends/cpu/kernels.ts';
 
 interface Case {
   name: string;

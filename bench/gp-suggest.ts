@@ -12,7 +12,7 @@ import { Rng } from '../src/core/rng.ts';
 import type { EncodingDim, SearchSpace } from '../src/spaces/space.ts';
 import { BayesianOptimization } from '../src/search/bo.ts';
 import { GaussianProcess } from '../src/search/gp/gp.ts';
-import { SYNTHETIC_OBJECTIVES } from '../src/train/evaluators/synthetic.ts';
+import { SYNTHETIC_OBJECTIVES } from '../src/evaluators/synthetic.ts';
 import { numberArg } from './args.ts';
 
 

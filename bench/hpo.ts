@@ -21,7 +21,7 @@ import '../src/search/all.ts';
 import { createStrategy, strategyNames } from '../src/search/registry.ts';
 import type { Strategy } from '../src/search/strategy.ts';
 import { hparamsSpaceFromJSON, type HparamsSpace } from '../src/spaces/hparams.ts';
-import { type SyntheticObjective, syntheticObjective, syntheticPoint } from '../src/train/evaluators/synthetic.ts';
+import { type SyntheticObjective, syntheticObjective, syntheticPoint } from '../src/evaluators/synthetic.ts';
 
 /** Regret figures of the Python peers on the same protocol (50 evaluations, >= 20 seeds). */
 const REFERENCE: Record<string, Record<string, number>> = {

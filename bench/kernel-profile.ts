@@ -9,10 +9,10 @@
  *        [--top 25] [--stock]
  */
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../src/train/backend.ts';
-import type { BackendName } from '../src/train/backend.ts';
-import { buildModel } from '../src/train/builder.ts';
-import { unregisterNativeTrainingKernels } from '../src/train/native/fused-kernels.ts';
+import { selectBackend } from '../src/backends/backend.ts';
+import type { BackendName } from '../src/backends/backend.ts';
+import { buildModel } from '../src/model/builder.ts';
+import { unregisterNativeTrainingKernels } from '../src/backends/native/fused-kernels.ts';
 import { referenceChildren } from './reference-children.ts';
 import { flagArg, numberArg, stringArg } from './args.ts';
 

@@ -13,9 +13,9 @@ import { Runner } from '../src/run/runner.ts';
 import '../src/search/all.ts';
 import { createStrategy } from '../src/search/registry.ts';
 import { loadSpace } from '../src/spaces/load.ts';
-import { selectBackend, type BackendName } from '../src/train/backend.ts';
-import { evaluateLargeScale, largeScaleSettings, loadSettingsData, trainDataOf } from '../src/train/large-scale-evaluator.ts';
-import { MemoryWeightStore } from '../src/train/weight-inheritance.ts';
+import { selectBackend, type BackendName } from '../src/backends/backend.ts';
+import { evaluateLargeScale, largeScaleSettings, loadSettingsData, trainDataOf } from '../src/evaluators/large-scale.ts';
+import { MemoryWeightStore } from '../src/model/weight-inheritance.ts';
 import { InlineExecutor } from '../src/workers/inline.ts';
 import { numberArg, stringArg } from './args.ts';
 

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../src/core/rng.ts';
 import { loadSpace } from '../src/spaces/load.ts';
-import { createEvaluator } from '../src/train/evaluators/all.ts';
+import { createEvaluator } from '../src/evaluators/all.ts';
 import { numberArg, stringArg } from './args.ts';
 
 const children = numberArg('children', 300);

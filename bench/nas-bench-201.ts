@@ -34,7 +34,7 @@ import { Runner } from '../src/run/runner.ts';
 import '../src/search/all.ts';
 import { createStrategy, strategyNames } from '../src/search/registry.ts';
 import { loadSpace } from '../src/spaces/load.ts';
-import { TableEvaluator } from '../src/train/evaluators/table.ts';
+import { TableEvaluator } from '../src/evaluators/table.ts';
 import { InlineExecutor } from '../src/workers/inline.ts';
 
 const CSV = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));

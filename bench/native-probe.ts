@@ -13,11 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NasnetGenome } from '../src/genome/types.ts';
-import { buildModel } from '../src/train/builder.ts';
-import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
-import { trainingProbe } from '../src/train/native/throughput.ts';
-import type { ProbeResult } from '../src/train/native/throughput.ts';
-import { registerWasmTrainingKernels } from '../src/train/wasm/index.ts';
+import { buildModel } from '../src/model/builder.ts';
+import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
+import { trainingProbe } from '../src/backends/native/throughput.ts';
+import type { ProbeResult } from '../src/backends/native/throughput.ts';
+import { registerWasmTrainingKernels } from '../src/backends/wasm/index.ts';
 import { numberArg, stringArg } from './args.ts';
 
 

@@ -8,7 +8,7 @@
  *     [--kernel-batch 32] [--cpu-kernel-batch 1]
  */
 import * as tf from '@tensorflow/tfjs';
-import { buildProbeNetwork, configureWasmThreads, estimateStepBytes, registerWasmTrainingKernels } from '../src/train/wasm/index.ts';
+import { buildProbeNetwork, configureWasmThreads, estimateStepBytes, registerWasmTrainingKernels } from '../src/backends/wasm/index.ts';
 import { Rng } from '../src/core/rng.ts';
 import { flagArg, numberArg } from './args.ts';
 

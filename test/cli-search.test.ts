@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../src/store/journal.ts';
-import { branin, hartmann6 } from '../src/train/evaluators/synthetic.ts';
-import { TableEvaluator } from '../src/train/evaluators/table.ts';
+import { branin, hartmann6 } from '../src/evaluators/synthetic.ts';
+import { TableEvaluator } from '../src/evaluators/table.ts';
 import { results } from './helpers/journal-results.ts';
 import { nas, type CliRun } from './helpers/run-cli.ts';
 

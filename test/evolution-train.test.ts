@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunConfig } from '../src/run/config.ts';
 import { startRun } from '../src/run/session.ts';
 import { readJournal } from '../src/store/journal.ts';
-import { trainSettings } from '../src/train/evaluators/train.ts';
+import { trainSettings } from '../src/evaluators/train.ts';
 
 const TINY = fileURLToPath(new URL('./fixtures/nb201-tiny.json', import.meta.url));
 

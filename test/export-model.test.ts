@@ -10,7 +10,7 @@ import { exportRun } from '../src/run/export.ts';
 import { startRun } from '../src/run/session.ts';
 import { readJournal } from '../src/store/journal.ts';
 import { loadSpace } from '../src/spaces/load.ts';
-import { loadModel } from '../src/train/file-io.ts';
+import { loadModel } from '../src/model/file-io.ts';
 
 const dirs: string[] = [];
 const temp = (): string => {
@@ -45,7 +45,7 @@ async function reloadAndPredict(dir: string, x: number[][][][]): Promise<number[
 
 /** The first validation images of the data `extra` names, normalised as the trainer does. */
 async function probeInputs(n: number, extra: Record<string, unknown> = TINY): Promise<number[][][][]> {
-  const { loadSettingsData, largeScaleSettings } = await import('../src/train/large-scale-evaluator.ts');
+  const { loadSettingsData, largeScaleSettings } = await import('../src/evaluators/large-scale.ts');
   const { batches } = await import('../src/data/batches.ts');
   const s = largeScaleSettings(extra);
   const data = await loadSettingsData(s);

@@ -4,7 +4,7 @@ import { ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 import { hparamsSpaceFromJSON } from '../src/spaces/hparams.ts';
 import { parseHparamsSpec, specToJSON } from '../src/spaces/hparams-spec.ts';
-import { branin, hartmann6, SYNTHETIC_OBJECTIVES, createSyntheticEvaluator } from '../src/train/evaluators/synthetic.ts';
+import { branin, hartmann6, SYNTHETIC_OBJECTIVES, createSyntheticEvaluator } from '../src/evaluators/synthetic.ts';
 
 const FILE = 'my-space.json';
 

@@ -8,12 +8,12 @@ import { main } from '../src/cli/main.ts';
 import type { RunConfig } from '../src/run/config.ts';
 import { exportRun } from '../src/run/export.ts';
 import { startRun } from '../src/run/session.ts';
-import { selectBackend } from '../src/train/backend.ts';
-import { trainSettings } from '../src/train/evaluators/train.ts';
-import type { ProbeFile } from '../src/train/export.ts';
-import { loadModel } from '../src/train/file-io.ts';
-import { WeightKeeper } from '../src/train/keep-weights.ts';
-import { maxAbsDifference, verifyExport } from '../src/train/verify.ts';
+import { selectBackend } from '../src/backends/backend.ts';
+import { trainSettings } from '../src/evaluators/train.ts';
+import type { ProbeFile } from '../src/model/export.ts';
+import { loadModel } from '../src/model/file-io.ts';
+import { WeightKeeper } from '../src/model/keep-weights.ts';
+import { maxAbsDifference, verifyExport } from '../src/model/verify.ts';
 
 const SPACE = fileURLToPath(new URL('./fixtures/nb201-tiny.json', import.meta.url));
 const TINY = { dataset: 'fashion-mnist-mini', limit: 60, valFraction: 0.25, epochs: 1, batchSize: 15, backend: 'cpu', augment: false };

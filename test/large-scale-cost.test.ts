@@ -9,7 +9,7 @@ import { largeScalePlan } from '../src/genome/network/large-scale-plan.ts';
 import type { RunConfig } from '../src/run/config.ts';
 import { costRejecter } from '../src/run/reject.ts';
 import { LargeScaleSpace } from '../src/spaces/large-scale.ts';
-import { buildLargeScaleModel } from '../src/train/large-scale-builder.ts';
+import { buildLargeScaleModel } from '../src/model/large-scale-builder.ts';
 
 const NET = { inputShape: [32, 32, 3] as [number, number, number], numClasses: 10 };
 

@@ -6,10 +6,10 @@ import type { LargeScaleGenome } from '../src/genome/large-scale.ts';
 import { applyLargeScaleMutation, initialLargeScale } from '../src/genome/large-scale-mutate.ts';
 import type { LseMutation } from '../src/genome/large-scale.ts';
 import { LargeScaleSpace } from '../src/spaces/large-scale.ts';
-import { buildLargeScaleModel } from '../src/train/large-scale-builder.ts';
-import { evaluateLargeScale, largeScaleSettings, loadSettingsData, prepareLargeScaleChild, trainDataOf } from '../src/train/large-scale-evaluator.ts';
-import type { LargeScaleEvaluatorContext } from '../src/train/large-scale-evaluator.ts';
-import { MemoryWeightStore } from '../src/train/weight-inheritance.ts';
+import { buildLargeScaleModel } from '../src/model/large-scale-builder.ts';
+import { evaluateLargeScale, largeScaleSettings, loadSettingsData, prepareLargeScaleChild, trainDataOf } from '../src/evaluators/large-scale.ts';
+import type { LargeScaleEvaluatorContext } from '../src/evaluators/large-scale.ts';
+import { MemoryWeightStore } from '../src/model/weight-inheritance.ts';
 
 const space = new LargeScaleSpace();
 let ctx: LargeScaleEvaluatorContext;

@@ -8,12 +8,12 @@ import { Rng } from '../src/core/rng.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
 import { trainChild } from '../src/train/trainer.ts';
-import { installNativeBackend } from '../src/train/native/install.ts';
-import { nativeLayout, TF_VERSION } from '../src/train/native/layout.ts';
-import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
-import { probeModel } from '../src/train/native/throughput.ts';
-import { unresolvedLibraries } from '../src/train/native/tools.ts';
-import { extractWheel, tensorflowRules } from '../src/train/native/wheel.ts';
+import { installNativeBackend } from '../src/backends/native/install.ts';
+import { nativeLayout, TF_VERSION } from '../src/backends/native/layout.ts';
+import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
+import { probeModel } from '../src/backends/native/throughput.ts';
+import { unresolvedLibraries } from '../src/backends/native/tools.ts';
+import { extractWheel, tensorflowRules } from '../src/backends/native/wheel.ts';
 
 const state = nativeInstallState('cpu');
 const SKIP_REASON = `native backend not installed (${state.reason ?? ''}); CI installs it with \`nas backend install\``;

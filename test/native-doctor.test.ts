@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { formatDoctor, runDoctor } from '../src/train/native/doctor.ts';
-import { nativeInstallState } from '../src/train/native/status.ts';
+import { formatDoctor, runDoctor } from '../src/backends/doctor.ts';
+import { nativeInstallState } from '../src/backends/native/status.ts';
 
 const native = nativeInstallState('cpu');
 

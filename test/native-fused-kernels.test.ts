@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildModelFromPlan } from '../src/train/builder.ts';
-import { registerPoolGradients } from '../src/train/pool-grads.ts';
+import { buildModelFromPlan } from '../src/model/builder.ts';
+import { registerPoolGradients } from '../src/backends/pool-grads.ts';
 import {
   FUSED_BATCH_NORM_TRAINING, hasKernel, MAX_POOL_GRAD, registerFusedGradients, registerNativeTrainingKernels,
   RELU_GRAD, unregisterNativeTrainingKernels,
-} from '../src/train/native/fused-kernels.ts';
-import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
+} from '../src/backends/native/fused-kernels.ts';
+import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
 import { expectClose, GENOME, NETWORK, PLAN, step } from './helpers/fused-step.ts';
 import { trainChild } from '../src/train/trainer.ts';
 import { Rng } from '../src/core/rng.ts';

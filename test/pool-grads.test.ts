@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadNative, nativeInstallState } from '../src/train/native/status.ts';
-import { registerPoolGradients } from '../src/train/pool-grads.ts';
+import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
+import { registerPoolGradients } from '../src/backends/pool-grads.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';

@@ -16,7 +16,7 @@ import { TrialBook } from '../src/run/book.ts';
 import type { RunConfig } from '../src/run/config.ts';
 import { resumeRun, startRun, type RunSummary, type RuntimeOptions } from '../src/run/session.ts';
 import { readJournal, type JournalEvent } from '../src/store/journal.ts';
-import { createTrainEvaluator } from '../src/train/evaluators/train.ts';
+import { createTrainEvaluator } from '../src/evaluators/train.ts';
 import { results } from './helpers/journal-results.ts';
 
 const TINY = fileURLToPath(new URL('./fixtures/nb201-tiny.json', import.meta.url));

@@ -20,7 +20,7 @@ import type { Strategy, Suggestion } from '../src/search/strategy.ts';
 import { hparamsSpaceFromJSON } from '../src/spaces/hparams.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import type { SearchSpace } from '../src/spaces/space.ts';
-import { branin } from '../src/train/evaluators/synthetic.ts';
+import { branin } from '../src/evaluators/synthetic.ts';
 
 interface Case {
   name: string;

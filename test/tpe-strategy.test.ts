@@ -6,7 +6,7 @@ import { RandomSampler, RandomSearch } from '../src/search/random.ts';
 import type { Strategy } from '../src/search/strategy.ts';
 import { Tpe, parseTpeOptions, type TpeOptions } from '../src/search/tpe.ts';
 import { type HparamAssignment, HparamsSpace, hparamsSpaceFromJSON } from '../src/spaces/hparams.ts';
-import { SYNTHETIC_OBJECTIVES, syntheticPoint } from '../src/train/evaluators/synthetic.ts';
+import { SYNTHETIC_OBJECTIVES, syntheticPoint } from '../src/evaluators/synthetic.ts';
 
 const readSpace = (name: string): HparamsSpace =>
   hparamsSpaceFromJSON(JSON.parse(readFileSync(new URL(`../search-spaces/${name}.json`, import.meta.url), 'utf8')));

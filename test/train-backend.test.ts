@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/core/errors.ts';
-import { BackendUnavailableError, selectBackend } from '../src/train/backend.ts';
-import type { BackendName } from '../src/train/backend.ts';
+import { BackendUnavailableError, selectBackend } from '../src/backends/backend.ts';
+import type { BackendName } from '../src/backends/backend.ts';
 
 afterAll(async () => {
   await tf.setBackend('cpu');

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderBar } from '../src/cli/step-bar.ts';
 import { NASNET_OPS } from '../src/genome/types.ts';
-import { loadModel } from '../src/train/file-io.ts';
+import { loadModel } from '../src/model/file-io.ts';
 import { nas } from './helpers/run-cli.ts';
 
 const CIFAR_DIR = fileURLToPath(new URL('../../shared/datasets/cifar-10-batches-bin', import.meta.url));

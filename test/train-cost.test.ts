@@ -10,7 +10,7 @@ import { sampleNasnet } from '../src/genome/nasnet.ts';
 import { nb201FromArch, sampleNb201 } from '../src/genome/nb201.ts';
 import { NASNET_OPS } from '../src/genome/types.ts';
 import type { NasnetGenome } from '../src/genome/types.ts';
-import { buildModel } from '../src/train/builder.ts';
+import { buildModel } from '../src/model/builder.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
-import { registerFastCpuKernels } from '../src/train/cpu-kernels.ts';
+import { registerFastCpuKernels } from '../src/backends/cpu/kernels.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

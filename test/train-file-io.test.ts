@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { NasnetGenome } from '../src/genome/types.ts';
-import { buildModel } from '../src/train/builder.ts';
-import { loadModel, MODEL_FILE, saveModel, WEIGHTS_FILE, writeFileAtomic } from '../src/train/file-io.ts';
+import { buildModel } from '../src/model/builder.ts';
+import { loadModel, MODEL_FILE, saveModel, WEIGHTS_FILE, writeFileAtomic } from '../src/model/file-io.ts';
 
 let dir: string;
 beforeAll(async () => {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
-import { buildModel } from '../src/train/builder.ts';
-import { GRAPH_CACHE_ENTRIES } from '../src/train/graph-cache.ts';
+import { buildModel } from '../src/model/builder.ts';
+import { GRAPH_CACHE_ENTRIES } from '../src/backends/graph-cache.ts';
 import { trainModel } from '../src/train/trainer.ts';
 
 v8.setFlagsFromString('--expose-gc');

@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
-import { selectBackend } from '../src/train/backend.ts';
+import { selectBackend } from '../src/backends/backend.ts';
 import { classifyFailure, StepMemoryError } from '../src/train/failures.ts';
 import { trainChild, trainModel } from '../src/train/trainer.ts';
 import type { TrainOptions } from '../src/train/trainer.ts';
-import { WasmMemoryError } from '../src/train/wasm/abort.ts';
-import { planMicroBatches, stepFootprint } from '../src/train/wasm/memory-plan.ts';
-import type { PlanOptions } from '../src/train/wasm/memory-plan.ts';
+import { WasmMemoryError } from '../src/backends/wasm/abort.ts';
+import { planMicroBatches, stepFootprint } from '../src/backends/wasm/memory-plan.ts';
+import type { PlanOptions } from '../src/backends/wasm/memory-plan.ts';
 
 function noise(count: number, seed: string): ImageSet {
   const rng = Rng.seeded(seed);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
-import { selectBackend } from '../src/train/backend.ts';
+import { selectBackend } from '../src/backends/backend.ts';
 import { trainChild } from '../src/train/trainer.ts';
 
 beforeAll(async () => {

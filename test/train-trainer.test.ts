@@ -7,7 +7,7 @@ import type { Nb201NetworkConfig } from '../src/genome/network/nb201-plan.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
 import { NASNET_OPS, NB201_OPS } from '../src/genome/types.ts';
 import type { NasnetGenome, NasnetOp } from '../src/genome/types.ts';
-import { buildModel } from '../src/train/builder.ts';
+import { buildModel } from '../src/model/builder.ts';
 import { classifyFailure } from '../src/train/failures.ts';
 import { learningRateAt } from '../src/train/optimizers.ts';
 import { trainChild } from '../src/train/trainer.ts';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUSED_BATCH_NORM_TRAINING, FUSED_BATCH_NORM_TRAINING_GRAD, hasKernel } from '../src/train/native/fused-kernels.ts';
-import { registerPoolGradients } from '../src/train/pool-grads.ts';
-import { channelMoments } from '../src/train/wasm/batchnorm.ts';
-import { registerWasmTrainingKernels } from '../src/train/wasm/index.ts';
+import { FUSED_BATCH_NORM_TRAINING, FUSED_BATCH_NORM_TRAINING_GRAD, hasKernel } from '../src/backends/native/fused-kernels.ts';
+import { registerPoolGradients } from '../src/backends/pool-grads.ts';
+import { channelMoments } from '../src/backends/wasm/batchnorm.ts';
+import { registerWasmTrainingKernels } from '../src/backends/wasm/index.ts';
 import { expectClose, step } from './helpers/fused-step.ts';
 
 describe('fused batch-norm training kernels on wasm', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from '../src/train/wasm/index.ts';
+import { registerWasmTrainingKernels } from '../src/backends/wasm/index.ts';
 import { Rng } from '../src/core/rng.ts';
 
 type Pad = 'same' | 'valid';

@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import {
   activationsPerSample, buildProbeNetwork, defaultBytesPerActivation, estimateStepBytes, isWasmAbort, planFromFootprint,
   planMicroBatches, registerWasmTrainingKernels, stepFootprint, WASM_HEAP_LIMIT_BYTES, WasmMemoryError, withWasmAbortGuard,
-} from '../src/train/wasm/index.ts';
+} from '../src/backends/wasm/index.ts';
 import { networkPlan } from '../src/genome/network/network.ts';
 import type { NasnetGenome } from '../src/genome/types.ts';
-import { buildModelFromPlan } from '../src/train/builder.ts';
+import { buildModelFromPlan } from '../src/model/builder.ts';
 import { ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildProbeNetwork, registerWasmTrainingKernels } from '../src/train/wasm/index.ts';
+import { buildProbeNetwork, registerWasmTrainingKernels } from '../src/backends/wasm/index.ts';
 import { Rng } from '../src/core/rng.ts';
 
 function batch(seed: number, n: number, size: number): { xs: Float32Array; labels: Int32Array } {

@@ -3,7 +3,7 @@ import { ProcessPool } from '../src/workers/pool.ts';
 import type { EvalRequest } from '../src/core/trial.ts';
 
 const FAULTY = new URL('./fixtures/faulty-evaluator.ts', import.meta.url).href;
-const TABLE_MODULE = new URL('../src/train/evaluators/all.ts', import.meta.url).href;
+const TABLE_MODULE = new URL('../src/evaluators/all.ts', import.meta.url).href;
 const CSV = new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url).pathname;
 
 const req = (trialId: number, config: unknown): EvalRequest => ({ trialId, config, seed: 100 + trialId });

@@ -4,9 +4,9 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import type { AnyCommand } from './commands.ts';
-import { installNativeBackend } from '../train/native/install.ts';
-import { TF_VERSION, nativePackageName } from '../train/native/layout.ts';
-import { nativeInstallState } from '../train/native/status.ts';
+import { installNativeBackend } from '../backends/native/install.ts';
+import { TF_VERSION, nativePackageName } from '../backends/native/layout.ts';
+import { nativeInstallState } from '../backends/native/status.ts';
 
 interface InstallArgs {
   gpu: boolean;

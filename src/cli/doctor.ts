@@ -3,9 +3,9 @@
  * threads, and a short training-throughput probe.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { BACKEND_NAMES } from '../train/backend.ts';
-import type { BackendName } from '../train/backend.ts';
-import { formatDoctor, runDoctor } from '../train/native/doctor.ts';
+import { BACKEND_NAMES } from '../backends/backend.ts';
+import type { BackendName } from '../backends/backend.ts';
+import { formatDoctor, runDoctor } from '../backends/doctor.ts';
 
 interface DoctorArgs {
   backend: BackendName;

@@ -5,7 +5,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import { exportRun, type ExportRunSummary } from '../run/export.ts';
-import { BACKEND_NAMES, type BackendName } from '../train/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../backends/backend.ts';
 import type { AnyCommand } from './commands.ts';
 
 interface ExportArgs {

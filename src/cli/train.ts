@@ -6,7 +6,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { ValidationError } from '../core/errors.ts';
 import { resolveSeed } from '../core/rng.ts';
-import { BACKEND_NAMES, type BackendName } from '../train/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../backends/backend.ts';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../train/optimizers.ts';
 import { trainOne, type TrainOneReady, type TrainOneResult } from '../train/train-one.ts';
 import type { AnyCommand } from './commands.ts';

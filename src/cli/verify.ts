@@ -4,8 +4,8 @@
  * recorded ones. Exits 0 when they agree, 1 naming the difference otherwise.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { BACKEND_NAMES, selectBackend, type BackendName } from '../train/backend.ts';
-import { verifyExport, VerifyMismatchError, type VerifyResult } from '../train/verify.ts';
+import { BACKEND_NAMES, selectBackend, type BackendName } from '../backends/backend.ts';
+import { verifyExport, VerifyMismatchError, type VerifyResult } from '../model/verify.ts';
 import type { AnyCommand } from './commands.ts';
 
 interface VerifyArgs {

@@ -1,6 +1,6 @@
 /**
  * The Evaluator interface: turns one EvalRequest into one EvalResult. Implementations live in
- * src/train/evaluators (train, table, synthetic); executors in src/workers run them in-process or in
+ * src/evaluators (train, large-scale, table, synthetic); executors in src/workers run them in-process or in
  * worker processes. Only plain data crosses this interface, so a request can travel to another process.
  */
 import type { EvalRequest, EvalResult } from './trial.ts';

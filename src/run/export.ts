@@ -1,6 +1,6 @@
 /**
  * `nas export`: picks a run's best child (or a named one) from its journal and exports it with
- * src/train/export.ts, using the weights the run kept when there are any (large-scale evolution keeps
+ * src/evaluators/export-child.ts, using the weights the run kept when there are any (large-scale evolution keeps
  * every child's under `weights/<id>/`; train runs keep their best children's there, evaluator option
  * `keepWeights`), else retraining it with its own seed on the run's dataset.
  */
@@ -8,10 +8,11 @@ import { resolve } from 'node:path';
 import { NasError, ValidationError } from '../core/errors.ts';
 import { readJournal } from '../store/journal.ts';
 import { readRunConfig, runPaths } from '../store/run-dir.ts';
-import { selectBackend, BACKEND_NAMES, type BackendName } from '../train/backend.ts';
-import { exportChild, type ExportResult } from '../train/export.ts';
-import { weightsDirOf } from '../train/large-scale-evaluator.ts';
-import { DirectoryWeightStore } from '../train/weight-inheritance.ts';
+import { selectBackend, BACKEND_NAMES, type BackendName } from '../backends/backend.ts';
+import { exportChild } from '../evaluators/export-child.ts';
+import type { ExportResult } from '../model/export.ts';
+import { weightsDirOf } from '../evaluators/large-scale.ts';
+import { DirectoryWeightStore } from '../model/weight-inheritance.ts';
 import { TrialBook, type TrialRecord } from './book.ts';
 import { parseRunConfig } from './config.ts';
 import { spaceOf } from './session.ts';

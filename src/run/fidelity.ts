@@ -12,7 +12,7 @@
  * configuration the strategy promotes to a higher rung is then a duplicate of its first evaluation,
  * gets that score at once and does not count against the budget.
  */
-import { parseEvaluatorSpec } from '../train/evaluators/registry.ts';
+import { parseEvaluatorSpec } from '../evaluators/registry.ts';
 import type { RunConfig } from './config.ts';
 
 const HONOURING = new Set(['train']);

@@ -2,8 +2,8 @@
  * Regret of a run on a synthetic objective (Branin, Hartmann-6): the best value found minus the
  * objective's known optimum. Scores are negated values (higher is better), so value = -score.
  */
-import { parseEvaluatorSpec } from '../train/evaluators/registry.ts';
-import { SYNTHETIC_OBJECTIVES } from '../train/evaluators/synthetic.ts';
+import { parseEvaluatorSpec } from '../evaluators/registry.ts';
+import { SYNTHETIC_OBJECTIVES } from '../evaluators/synthetic.ts';
 
 function objectiveOf(evaluatorSpec: string) {
   const name = parseEvaluatorSpec(evaluatorSpec)[0];

@@ -14,7 +14,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { JournalWriter, readJournal, type JournalEvent } from '../store/journal.ts';
 import { createRunDir, readRunConfig, runPaths, type RunPaths } from '../store/run-dir.ts';
 import { findRngStates, readSnapshot, writeSnapshot } from '../store/snapshot.ts';
-import { createEvaluator } from '../train/evaluators/all.ts';
+import { createEvaluator } from '../evaluators/all.ts';
 import type { Executor } from '../workers/executor.ts';
 import { InlineExecutor } from '../workers/inline.ts';
 import { ProcessPool } from '../workers/pool.ts';
@@ -58,7 +58,7 @@ export interface RunSummary {
   best: { id: number; hash: string; score: number; report?: number; config: unknown } | null;
 }
 
-const EVALUATOR_MODULE = new URL('../train/evaluators/all.ts', import.meta.url).href;
+const EVALUATOR_MODULE = new URL('../evaluators/all.ts', import.meta.url).href;
 
 /** A path given in a config (space file, table) resolved from the run's base directory. */
 function fromBase(config: RunConfig, ref: string): string {

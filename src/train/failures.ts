@@ -3,7 +3,7 @@
  */
 import { ValidationError } from '../core/errors.ts';
 import type { FailureKind } from '../core/trial.ts';
-import { WasmMemoryError } from './wasm/abort.ts';
+import { WasmMemoryError } from '../backends/wasm/abort.ts';
 
 /** Training stopped because the loss stopped being a finite number. */
 export class NonFiniteLossError extends Error {

@@ -15,9 +15,9 @@ import type { NetworkConfig } from '../genome/network/network.ts';
 import type { CellGenome } from '../genome/types.ts';
 import { loadSpace } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
-import { selectBackend } from './backend.ts';
-import type { BackendName, BackendSelection } from './backend.ts';
-import { saveModel } from './file-io.ts';
+import { selectBackend } from '../backends/backend.ts';
+import type { BackendName, BackendSelection } from '../backends/backend.ts';
+import { saveModel } from '../model/file-io.ts';
 import { trainChild } from './trainer.ts';
 import type { TrainOptions, TrainResult } from './trainer.ts';
 

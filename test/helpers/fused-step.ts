@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { networkPlan } from '../../src/genome/network/network.ts';
 import type { NasnetGenome } from '../../src/genome/types.ts';
-import { buildModelFromPlan } from '../../src/train/builder.ts';
+import { buildModelFromPlan } from '../../src/model/builder.ts';
 
 /** A small NASNet child with every kind of op the fused kernels touch: ReLU, separable convs, batch norm. */
 export const GENOME: NasnetGenome = {

@@ -1,6 +1,6 @@
 /**
  * A network plan: the layer graph a genome describes, as plain data with every output shape known.
- * It is the one description both the tfjs model builder (src/train/builder.ts) and the cost model
+ * It is the one description both the tfjs model builder (src/model/builder.ts) and the cost model
  * (../cost.ts) read, so a parameter count computed here equals the built model's `countParams()`.
  * No tfjs here: a search strategy can cost a child without building it.
  */
@@ -12,7 +12,7 @@ export type Shape3 = [number, number, number];
 /** 'same' keeps ceil(size / stride); 'valid' uses only whole windows. */
 export type Padding = 'same' | 'valid';
 
-/** One layer of a plan. Every kind maps to one standard Keras layer (see src/train/layers.ts). */
+/** One layer of a plan. Every kind maps to one standard Keras layer (see src/model/layers.ts). */
 export type LayerSpec =
   | { kind: 'input'; shape: Shape3 }
   | {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { CONV2D_BACKPROP_INPUT, MISSING_KERNELS, withExplicitSamePadding } from './kernels.ts';
-import { WASM } from './kernel-util.ts';
+import { WASM } from '../kernel-util.ts';
 import { fastSlice, fastSplitV, fastTile } from './data-kernels.ts';
 import { registerDilatedConvGradients } from './dilated-grads.ts';
 import { WASM_BATCH_NORM_KERNELS } from './batchnorm.ts';

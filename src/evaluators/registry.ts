@@ -3,8 +3,8 @@
  * each evaluator module registers a factory for its scheme. Factories may be async so that heavy
  * modules (tfjs) load only when their scheme is used.
  */
-import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
-import { ValidationError } from '../../core/errors.ts';
+import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
+import { ValidationError } from '../core/errors.ts';
 
 /** Builds an evaluator from the spec's argument (the text after `scheme:`, or '' when none). */
 export type EvaluatorFactory = (argument: string, options: EvaluatorOptions) => Evaluator | Promise<Evaluator>;

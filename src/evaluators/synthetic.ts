@@ -7,9 +7,9 @@
  * Configurations are hyperparameter assignments `{ x1: number, x2: number, ... }` over the domains of
  * search-spaces/branin.json and search-spaces/hartmann6.json.
  */
-import type { Evaluator } from '../../core/evaluator.ts';
-import { ValidationError } from '../../core/errors.ts';
-import type { EvalRequest, EvalResult } from '../../core/trial.ts';
+import type { Evaluator } from '../core/evaluator.ts';
+import { ValidationError } from '../core/errors.ts';
+import type { EvalRequest, EvalResult } from '../core/trial.ts';
 
 /** A synthetic minimisation objective over a box. */
 export interface SyntheticObjective {

@@ -8,23 +8,23 @@
  * the trained weights of good children are kept under `<run-dir>/weights/<trialId>/` (option
  * `keepWeights`, keep-weights.ts) so that `nas export` needs no retraining.
  */
-import { networkForSpace } from '../train-one.ts';
+import { networkForSpace } from '../train/train-one.ts';
 import { resolve } from 'node:path';
-import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
-import { ValidationError } from '../../core/errors.ts';
-import type { EvalRequest, EvalResult } from '../../core/trial.ts';
-import { loadDataset } from '../../data/load.ts';
-import { DEFAULT_DATASET, parseDatasetSpec } from '../../data/spec.ts';
-import { validateGenome } from '../../genome/genome.ts';
-import type { CellGenome } from '../../genome/types.ts';
-import { JointSpace } from '../../spaces/joint.ts';
-import { loadSpace } from '../../spaces/load.ts';
-import type { SearchSpace } from '../../spaces/space.ts';
-import { BACKEND_NAMES, selectBackend, type BackendName } from '../backend.ts';
-import { keepWeightsOption, WeightKeeper, type KeepWeights } from '../keep-weights.ts';
-import { createLargeScaleEvaluator, weightsDirOf } from '../large-scale-evaluator.ts';
-import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../optimizers.ts';
-import { trainChild, type TrainData, type TrainOptions } from '../trainer.ts';
+import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
+import { ValidationError } from '../core/errors.ts';
+import type { EvalRequest, EvalResult } from '../core/trial.ts';
+import { loadDataset } from '../data/load.ts';
+import { DEFAULT_DATASET, parseDatasetSpec } from '../data/spec.ts';
+import { validateGenome } from '../genome/genome.ts';
+import type { CellGenome } from '../genome/types.ts';
+import { JointSpace } from '../spaces/joint.ts';
+import { loadSpace } from '../spaces/load.ts';
+import type { SearchSpace } from '../spaces/space.ts';
+import { BACKEND_NAMES, selectBackend, type BackendName } from '../backends/backend.ts';
+import { keepWeightsOption, WeightKeeper, type KeepWeights } from '../model/keep-weights.ts';
+import { createLargeScaleEvaluator, weightsDirOf } from './large-scale.ts';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../train/optimizers.ts';
+import { trainChild, type TrainData, type TrainOptions } from '../train/trainer.ts';
 
 /** Training settings of the `train` evaluator (evaluator options; all optional). */
 export interface TrainSettings {

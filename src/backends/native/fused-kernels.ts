@@ -21,14 +21,14 @@
  *   graph mode but eager execution (what tfjs-node uses) does not; they are internal, so the kernel is
  *   registered only after it has computed the stock kernel's result on a test input, and never on GPU.
  *
- * The kernels here are registered for the `tensorflow` backend (src/train/wasm/batchnorm.ts registers the
+ * The kernels here are registered for the `tensorflow` backend (src/backends/wasm/batchnorm.ts registers the
  * batch-norm pair for wasm); the ReLU and max-pool gradients and the batch-norm layer
- * (src/train/fused-batchnorm.ts) use them when the active backend has them and fall back to the stock
+ * (src/backends/fused-batchnorm.ts) use them when the active backend has them and fall back to the stock
  * tfjs computation everywhere else.
  */
 import * as tf from '@tensorflow/tfjs';
-import { input } from '../wasm/kernel-util.ts';
-import type { Attrs, KernelArgs } from '../wasm/kernel-util.ts';
+import { input } from '../kernel-util.ts';
+import type { Attrs, KernelArgs } from '../kernel-util.ts';
 
 /** The backend these kernels are registered for. */
 export const NATIVE = 'tensorflow';

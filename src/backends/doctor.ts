@@ -5,15 +5,15 @@
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import type { BackendName } from '../backend.ts';
-import { selectBackend } from '../backend.ts';
-import { registerWasmTrainingKernels } from '../wasm/index.ts';
-import { configureWasmThreads } from '../wasm/threads.ts';
-import { activeFusedKernels } from './fused-kernels.ts';
-import { nativeInstallState, loadedNative } from './status.ts';
-import type { NativeInstallState } from './status.ts';
-import { trainingProbe } from './throughput.ts';
-import type { ProbeResult } from './throughput.ts';
+import type { BackendName } from './backend.ts';
+import { selectBackend } from './backend.ts';
+import { registerWasmTrainingKernels } from './wasm/index.ts';
+import { configureWasmThreads } from './wasm/threads.ts';
+import { activeFusedKernels } from './native/fused-kernels.ts';
+import { nativeInstallState, loadedNative } from './native/status.ts';
+import type { NativeInstallState } from './native/status.ts';
+import { trainingProbe } from './native/throughput.ts';
+import type { ProbeResult } from './native/throughput.ts';
 
 /** Options of {@link runDoctor}. */
 export interface DoctorOptions {

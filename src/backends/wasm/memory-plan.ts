@@ -73,7 +73,7 @@ export function activationsPerSample(model: tf.LayersModel): number {
 
 /**
  * Bytes per layer-output value a training step of `model` needs on the active backend: 16 when every batch
- * norm of the model trains through the fused kernel (src/train/fused-batchnorm.ts) and the backend has it
+ * norm of the model trains through the fused kernel (src/backends/fused-batchnorm.ts) and the backend has it
  * (tf.profile's peak over a step was 12.0 to 12.6 bytes per value for the NASNet and NAS-Bench-201 reference
  * children and three random NASNet children on wasm, at batch 8 and 16); otherwise 24, six float32 copies
  * (tfjs's stock batch norm keeps its intermediates: 22.7 on the probe network at batch 32 and 64).

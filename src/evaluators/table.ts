@@ -8,10 +8,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Evaluator, EvaluatorOptions } from '../../core/evaluator.ts';
-import { FileFormatError, NasError, ValidationError } from '../../core/errors.ts';
-import type { EvalRequest, EvalResult } from '../../core/trial.ts';
-import { nb201ToArch, validateNb201Genome } from '../../genome/nb201.ts';
+import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
+import { FileFormatError, NasError, ValidationError } from '../core/errors.ts';
+import type { EvalRequest, EvalResult } from '../core/trial.ts';
+import { nb201ToArch, validateNb201Genome } from '../genome/nb201.ts';
 
 /** A benchmark table in memory: the column names and one row of numbers per architecture string. */
 export interface BenchmarkTable {

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dFilterGrad, conv2dInputGrad, depthwiseFilterGrad, depthwiseInputGrad } from './conv-grads.ts';
 import type { ConvGeometry } from './conv-grads.ts';
-import { asKernelFunc, callKernel, compose, input, WASM } from './kernel-util.ts';
-import type { Attrs, KernelArgs } from './kernel-util.ts';
+import { asKernelFunc, callKernel, compose, input, WASM } from '../kernel-util.ts';
+import type { Attrs, KernelArgs } from '../kernel-util.ts';
 
 type Shape4 = [number, number, number, number];
 

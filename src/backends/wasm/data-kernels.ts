@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asKernelFunc, callKernel, compose, input } from './kernel-util.ts';
-import type { KernelArgs } from './kernel-util.ts';
+import { asKernelFunc, callKernel, compose, input } from '../kernel-util.ts';
+import type { KernelArgs } from '../kernel-util.ts';
 
 /**
  * Copies the block `begin`/`size` of `src` (shape `shape`) into `dst`, one contiguous run at a time: the

@@ -1,5 +1,5 @@
 /**
- * The fused batch-norm training kernels (src/train/native/fused-kernels.ts names them) for wasm, computed
+ * The fused batch-norm training kernels (src/backends/native/fused-kernels.ts names them) for wasm, computed
  * on the heap in a few passes over the data. tfjs-layers otherwise normalises a training batch with the
  * Mean/Sub/Square kernels of tf.moments and differentiates it through a composed gradient of dozens of
  * kernels (Sum, Tile, Multiply, Transpose, ...), each with its own copy of the activations: the fused pair
@@ -13,8 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { FUSED_BATCH_NORM_TRAINING, FUSED_BATCH_NORM_TRAINING_GRAD } from '../native/fused-kernels.ts';
-import { asKernelFunc, input, WASM } from './kernel-util.ts';
-import type { KernelArgs } from './kernel-util.ts';
+import { asKernelFunc, input, WASM } from '../kernel-util.ts';
+import type { KernelArgs } from '../kernel-util.ts';
 
 /** Per-channel mean and biased variance of `x` (NHWC flattened, `c` channels), in float64. */
 export function channelMoments(x: Float32Array, c: number): { mean: Float64Array; variance: Float64Array } {

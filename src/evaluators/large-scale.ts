@@ -20,14 +20,14 @@ import { planCost } from '../genome/cost.ts';
 import type { LargeScaleGenome } from '../genome/large-scale.ts';
 import type { LargeScaleNetworkConfig } from '../genome/network/large-scale-plan.ts';
 import type { SearchSpace } from '../spaces/space.ts';
-import { classifyFailure } from './failures.ts';
-import { buildLargeScaleModel } from './large-scale-builder.ts';
-import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from './optimizers.ts';
-import type { OptimizerName, ScheduleName } from './optimizers.ts';
-import { evaluateModel, trainModel } from './trainer.ts';
-import type { TrainData } from './trainer.ts';
-import { DirectoryWeightStore, inheritWeights, MemoryWeightStore } from './weight-inheritance.ts';
-import type { InheritanceReport, WeightStore } from './weight-inheritance.ts';
+import { classifyFailure } from '../train/failures.ts';
+import { buildLargeScaleModel } from '../model/large-scale-builder.ts';
+import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../train/optimizers.ts';
+import type { OptimizerName, ScheduleName } from '../train/optimizers.ts';
+import { evaluateModel, trainModel } from '../train/trainer.ts';
+import type { TrainData } from '../train/trainer.ts';
+import { DirectoryWeightStore, inheritWeights, MemoryWeightStore } from '../model/weight-inheritance.ts';
+import type { InheritanceReport, WeightStore } from '../model/weight-inheritance.ts';
 
 /** Training settings of a large-scale child (evaluator options `extra`, all optional). */
 export interface LargeScaleTrainSettings {

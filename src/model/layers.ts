@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed } from '../core/rng.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { LayerKind, LayerSpec, PlanNode } from '../genome/network/plan.ts';
-import { withFusedTraining } from './fused-batchnorm.ts';
+import { withFusedTraining } from '../backends/fused-batchnorm.ts';
 
 /** Batch-norm momentum of the moving statistics (PyTorch's 0.1 update rate; tfjs defaults to 0.99). */
 export const BN_MOMENTUM = 0.9;

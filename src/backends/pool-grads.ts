@@ -10,8 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asKernelFunc, callKernel, compose, input } from './wasm/kernel-util.ts';
-import type { Attrs, KernelArgs } from './wasm/kernel-util.ts';
+import { asKernelFunc, callKernel, compose, input } from './kernel-util.ts';
+import type { Attrs, KernelArgs } from './kernel-util.ts';
 
 type Shape4 = [number, number, number, number];
 

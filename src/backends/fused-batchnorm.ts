@@ -4,7 +4,7 @@
  * The layer stays tfjs-layers' standard `BatchNormalization` (its class name, config, weights and
  * inference path are untouched, so a saved model.json loads anywhere with no custom code); only its
  * training-mode `call` is replaced. When the active backend registers the fused training kernel
- * (native TensorFlow: src/train/native/fused-kernels.ts) a 4-D input is normalised by that kernel, which
+ * (native TensorFlow: src/backends/native/fused-kernels.ts) a 4-D input is normalised by that kernel, which
  * returns the batch mean and biased variance for the moving averages and has a fused gradient. Anywhere
  * else, or for other ranks and axes, the stock `call` runs.
  */
