@@ -5,7 +5,7 @@
  * variant, the best validation accuracy, the mean over the last quarter of the children, the layers
  * inherited and the wall-clock time, and the ratios between the two.
  *
- *   npx tsx bench/large-scale-inheritance.ts [--dataset cifar10:../shared/datasets/cifar-10-batches-bin]
+ *   npx tsx bench/large-scale-inheritance.ts [--dataset cifar10:<dir>] (default: the CIFAR-10 files of the shared data folder, NAS_SHARED_DIR)
  *        [--limit 3000] [--budget 60] [--population 10] [--epochs 1] [--seeds 1] [--backend auto]
  */
 import { Rng } from '../src/core/rng.ts';
@@ -17,10 +17,10 @@ import { selectBackend, type BackendName } from '../src/backends/backend.ts';
 import { evaluateLargeScale, largeScaleSettings, loadSettingsData, trainDataOf } from '../src/evaluators/large-scale.ts';
 import { MemoryWeightStore } from '../src/model/weight-inheritance.ts';
 import { InlineExecutor } from '../src/workers/inline.ts';
-import { numberArg, stringArg } from './args.ts';
+import { numberArg, sharedDataPath, stringArg } from './args.ts';
 
 
-const dataset = stringArg('dataset', 'cifar10:../shared/datasets/cifar-10-batches-bin');
+const dataset = stringArg('dataset', `cifar10:${sharedDataPath('datasets/cifar-10-batches-bin')}`);
 const limit = numberArg('limit', 3000);
 const budget = numberArg('budget', 60);
 const population = numberArg('population', 10);

@@ -8,7 +8,7 @@
  * --count-duplicates a run stops after `budget` children instead, as a simulation that re-looks-up
  * duplicates would).
  *
- *   npx tsx bench/nas-bench-201.ts [--strategies all|aging,random,...] [--seeds 100] [--budget 100]
+ *   npx tsx bench/nas-bench-201.ts [--strategies all|aging,random,...] [--seeds 100] [--budget 100] [--table <csv>]
  *                                  [--population 10] [--sample 3] [--count-duplicates]
  *                                  [--options <strategy>=<json> ...]
  *
@@ -27,7 +27,7 @@
  * - random, tpe: their defaults. NAS-Bench-201 cells are encoded one categorical per edge: TPE samples
  *   each edge from Parzen categoricals, the GP sees one-hot columns.
  */
-import { fileURLToPath } from 'node:url';
+import { sharedDataPath, stringArg } from './args.ts';
 import { Rng, deriveSeed } from '../src/core/rng.ts';
 import { strategyBudget } from '../src/run/fidelity.ts';
 import { Runner } from '../src/run/runner.ts';
@@ -37,7 +37,7 @@ import { loadSpace } from '../src/spaces/load.ts';
 import { TableEvaluator } from '../src/evaluators/table.ts';
 import { InlineExecutor } from '../src/workers/inline.ts';
 
-const CSV = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));
+const CSV = stringArg('table', sharedDataPath('benchmarks/nas-bench-201/cifar10.csv'));
 
 /** Published CIFAR-10 figures (NAS-Bench-201 paper, Table 5) and a simulation on this table (shared/README.md). */
 const PUBLISHED: Record<string, string> = {

@@ -6,15 +6,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJournal } from '../src/store/journal.ts';
 import { branin, hartmann6 } from '../src/evaluators/synthetic.ts';
 import { TableEvaluator } from '../src/evaluators/table.ts';
 import { results } from './helpers/journal-results.ts';
 import { nas, type CliRun } from './helpers/run-cli.ts';
+import { nb201TableFixture } from './helpers/fixtures.ts';
 
-const CSV = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));
+const CSV = nb201TableFixture();
 const tmp = mkdtempSync(join(tmpdir(), 'nas-cli-search-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

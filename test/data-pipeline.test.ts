@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import { batchCount, batches } from '../src/data/batches.ts';
@@ -5,6 +8,7 @@ import { classCounts, makeImageSet } from '../src/data/image-set.ts';
 import { loadDataset } from '../src/data/load.ts';
 import { computeNormalization, splitValidation } from '../src/data/split.ts';
 import type { Batch, ImageSet } from '../src/data/types.ts';
+import { writeCifar10Fixture } from './helpers/fixtures.ts';
 
 /** `count` images of h x w x c whose pixels encode (image, y, x, c); label = image mod classes. */
 function synthetic(count: number, h = 4, w = 5, c = 2, classes = 3): ImageSet {
@@ -163,8 +167,9 @@ describe('loadDataset', () => {
   });
 
   it('recommends crop and flip for CIFAR-10 and batches it end to end', async () => {
-    const spec = `cifar10:${new URL('../../shared/datasets/cifar-10-batches-bin', import.meta.url).pathname}`;
-    const d = await loadDataset(spec, { limit: 64, includeTest: false, valFraction: 0.25 });
+    const dir = mkdtempSync(join(tmpdir(), 'nas-cifar-'));
+    const spec = `cifar10:${writeCifar10Fixture(dir, { train: 80 })}`;
+    const d = await loadDataset(spec, { limit: 64, includeTest: false, valFraction: 0.25 }).finally(() => rmSync(dir, { recursive: true, force: true }));
     expect(d.info.augment).toEqual({ cropPadding: 4, flip: true });
     expect(d.info.shape).toEqual([32, 32, 3]);
     expect(d.info.normalization.mean).toHaveLength(3);

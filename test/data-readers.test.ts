@@ -1,7 +1,6 @@
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCifar10, readCifar100 } from '../src/data/cifar.ts';
@@ -9,13 +8,12 @@ import { encodeIdx, fashionMnistMiniDir, firstPerClass, makeFashionMnistMini } f
 import { FASHION_MNIST_CLASSES, readIdxDataset } from '../src/data/idx.ts';
 import { classCounts } from '../src/data/image-set.ts';
 import type { ImageSet } from '../src/data/types.ts';
+import { requires } from './helpers/requirements.ts';
+import { CIFAR10_DIR, skipWithoutShared } from './helpers/shared-data.ts';
 
-const CIFAR10 = fileURLToPath(new URL('../../shared/datasets/cifar-10-batches-bin', import.meta.url));
+const CIFAR10 = CIFAR10_DIR;
 const FASHION = '/usr/share/datasets/fashion-mnist';
-const HAVE_FASHION = existsSync(FASHION);
-if (!HAVE_FASHION) {
-  console.warn(`${FASHION} is missing: install the Debian package dataset-fashion-mnist (.ci/run does) to run the Fashion-MNIST test`);
-}
+const HAVE_FASHION = !requires('fashion', existsSync(FASHION), `${FASHION} is missing: install the Debian package dataset-fashion-mnist (.ci/run does) to run the Fashion-MNIST tests`);
 
 let tmp: string;
 beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'nas-data-')); });
@@ -26,7 +24,7 @@ function px(set: ImageSet, i: number, y: number, x: number, c: number): number {
   return set.pixels[((i * set.height + y) * set.width + x) * set.channels + c];
 }
 
-describe('CIFAR-10 binary (shared files)', () => {
+describe.skipIf(skipWithoutShared(CIFAR10_DIR))('CIFAR-10 binary (shared files)', () => {
   it('reads data_batch_1 and test_batch as 32x32x3 HWC with labels 0-9 and the raw bytes in place', async () => {
     const { train, test, trainFiles, testFile } = await readCifar10(CIFAR10);
     expect(trainFiles).toEqual([join(CIFAR10, 'data_batch_1.bin')]);

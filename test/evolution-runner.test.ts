@@ -14,8 +14,9 @@ import { AgingEvolution } from '../src/search/evolution/aging.ts';
 import { Nb201Space } from '../src/spaces/nas-bench-201.ts';
 import { readJournal, type JournalEvent } from '../src/store/journal.ts';
 import { ProcessPool } from '../src/workers/pool.ts';
+import { nb201TableFixture } from './helpers/fixtures.ts';
 
-const CSV = new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url).pathname;
+const CSV = nb201TableFixture();
 const FAULTY = new URL('./fixtures/faulty-evaluator.ts', import.meta.url).href;
 const quiet: RuntimeOptions = { executor: 'inline', fsync: false, log: () => undefined };
 const newDir = (): string => join(mkdtempSync(join(tmpdir(), 'nas-runner-')), 'run');

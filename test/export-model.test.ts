@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
@@ -11,6 +10,7 @@ import { startRun } from '../src/run/session.ts';
 import { readJournal } from '../src/store/journal.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import { loadModel } from '../src/model/file-io.ts';
+import { nb201TableFixture } from './helpers/fixtures.ts';
 
 const dirs: string[] = [];
 const temp = (): string => {
@@ -115,7 +115,7 @@ describe('nas export', () => {
     const dir = temp();
     const spaceFile = join(dir, 'tiny-nb201.json');
     writeFileSync(spaceFile, JSON.stringify({ type: 'nas-bench-201', ops: ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'], cellsPerStack: 1, stacks: 3, initialFilters: 4 }));
-    const csv = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));
+    const csv = nb201TableFixture();
     const runDir = join(dir, 'run');
     const summary = await startRun(
       runConfig({ space: spaceFile, strategy: 'aging', strategyOptions: { population: 3, sample: 2 }, budget: 6, evaluator: `table:${csv}`, evaluatorOptions: { ...TINY, limit: 40 } }),
@@ -140,7 +140,7 @@ describe('nas export', () => {
     const hyperparameters = { parameters: { learning_rate: { kind: 'float', low: 0.001, high: 0.3, log: true }, batch_size: { kind: 'categorical', choices: [8, 16] } } };
     const spaceFile = join(dir, 'tiny-joint.json');
     writeFileSync(spaceFile, JSON.stringify({ type: 'joint', architecture: nb201, hyperparameters }));
-    const csv = fileURLToPath(new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url));
+    const csv = nb201TableFixture();
     const runDir = join(dir, 'run');
     const summary = await startRun(
       runConfig({ space: spaceFile, strategy: 'random', strategyOptions: {}, budget: 3, evaluator: `table:${csv}`, evaluatorOptions: { ...TINY, limit: 40 } }),

@@ -14,10 +14,11 @@ import { loadNative, nativeInstallState } from '../src/backends/native/status.ts
 import { probeModel } from '../src/backends/native/throughput.ts';
 import { unresolvedLibraries } from '../src/backends/native/tools.ts';
 import { extractWheel, tensorflowRules } from '../src/backends/native/wheel.ts';
+import { requires } from './helpers/requirements.ts';
 
 const state = nativeInstallState('cpu');
 const SKIP_REASON = `native backend not installed (${state.reason ?? ''}); CI installs it with \`nas backend install\``;
-if (!state.installed) console.warn(`native-backend.test: skipping the native suites: ${SKIP_REASON}`);
+const SKIP_NATIVE = requires('native', state.installed, SKIP_REASON);
 
 /** Largest |a-b| over the largest |b|, per tensor, as one number. */
 function relErr(a: Float32Array | Int32Array | Uint8Array, b: Float32Array | Int32Array | Uint8Array): number {
@@ -83,7 +84,7 @@ function quadrants(count: number, seed: string): ImageSet {
   return { height: 8, width: 8, channels: 1, numClasses: 4, pixels, labels, count };
 }
 
-describe.skipIf(!state.installed)('native TensorFlow backend (installed)', () => {
+describe.skipIf(SKIP_NATIVE)('native TensorFlow backend (installed)', () => {
   beforeAll(async () => {
     await loadNative('cpu');
   });

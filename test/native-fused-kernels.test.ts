@@ -11,11 +11,12 @@ import { expectClose, GENOME, NETWORK, PLAN, step } from './helpers/fused-step.t
 import { trainChild } from '../src/train/trainer.ts';
 import { Rng } from '../src/core/rng.ts';
 import type { ImageSet } from '../src/data/types.ts';
+import { requires } from './helpers/requirements.ts';
 
 const state = nativeInstallState('cpu');
-if (!state.installed) console.warn(`native-fused-kernels.test: skipping the native suite: native backend not installed (${state.reason ?? ''})`);
+const SKIP_NATIVE = requires('native', state.installed, `native backend not installed (${state.reason ?? ''}); install it with \`nas backend install\``);
 
-describe.skipIf(!state.installed)('fused training kernels on native TensorFlow', () => {
+describe.skipIf(SKIP_NATIVE)('fused training kernels on native TensorFlow', () => {
   beforeAll(async () => {
     await loadNative('cpu');
     registerNativeTrainingKernels();

@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
 import { registerPoolGradients } from '../src/backends/pool-grads.ts';
+import { requires } from './helpers/requirements.ts';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
@@ -17,7 +18,7 @@ for (const shape of [[2, 5, 5, 3], [1, 6, 6, 2], [1, 7, 4, 1]] as Shape4[]) {
 
 const native = nativeInstallState('cpu');
 const NATIVE_SKIP = `native backend not installed (${native.reason ?? ''}); install it with \`nas backend install\``;
-if (!native.installed) console.warn(`pool-grads.test: skipping the native TensorFlow comparison: ${NATIVE_SKIP}`);
+const SKIP_NATIVE = requires('native', native.installed, NATIVE_SKIP);
 
 /** Distinct, deterministic values (no ties, so max pooling is differentiable at the point). */
 function values(n: number, seed: number): number[] {
@@ -142,7 +143,7 @@ describe.each(['cpu', 'wasm'] as const)('%s pooling gradients match finite diffe
   });
 });
 
-describe.skipIf(!native.installed)('pooling gradients match native TensorFlow', () => {
+describe.skipIf(SKIP_NATIVE)('pooling gradients match native TensorFlow', () => {
   it.each(CASES.map((c) => [label(c), c] as const))('avgPool and maxPool %s', async (_name, c) => {
     expect(nativeLoaded).toBe(true);
     const { x, weights } = inputs(c);

@@ -13,8 +13,9 @@ import type { RunConfig } from '../src/run/config.ts';
 import { resumeRun, startRun, type RunSummary, type RuntimeOptions } from '../src/run/session.ts';
 import { readJournal } from '../src/store/journal.ts';
 import { results } from './helpers/journal-results.ts';
+import { nb201TableFixture } from './helpers/fixtures.ts';
 
-const CSV = new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url).pathname;
+const CSV = nb201TableFixture();
 
 function config(workers: number, budget = 60): RunConfig {
   return {

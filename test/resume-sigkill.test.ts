@@ -12,9 +12,10 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import { readJournal } from '../src/store/journal.ts';
 import { results } from './helpers/journal-results.ts';
+import { nb201TableFixture } from './helpers/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CSV = '../shared/benchmarks/nas-bench-201/cifar10.csv';
+const CSV = nb201TableFixture();
 const RUN = ['bin/nas.js', 'evolve', '--space', 'nas-bench-201', '--population', '10', '--sample', '3', '--budget', '50',
   '--seed', '77', '--evaluator', `table:${CSV}`, '--workers', '1', '--snapshot-every', '10', '--json'];
 

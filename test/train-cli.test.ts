@@ -1,17 +1,17 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderBar } from '../src/cli/step-bar.ts';
 import { NASNET_OPS } from '../src/genome/types.ts';
 import { loadModel } from '../src/model/file-io.ts';
+import { writeCifar10Fixture } from './helpers/fixtures.ts';
 import { nas } from './helpers/run-cli.ts';
 
-const CIFAR_DIR = fileURLToPath(new URL('../../shared/datasets/cifar-10-batches-bin', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'nas-cli-train-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const CIFAR_DIR = writeCifar10Fixture(join(tmp, 'cifar-10-batches-bin'));
 
 
 function write(name: string, content: unknown): string {

@@ -1,10 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProcessPool } from '../src/workers/pool.ts';
 import type { EvalRequest } from '../src/core/trial.ts';
+import { nb201TableFixture } from './helpers/fixtures.ts';
+import { NB201_TABLE, skipWithoutShared } from './helpers/shared-data.ts';
 
 const FAULTY = new URL('./fixtures/faulty-evaluator.ts', import.meta.url).href;
 const TABLE_MODULE = new URL('../src/evaluators/all.ts', import.meta.url).href;
-const CSV = new URL('../../shared/benchmarks/nas-bench-201/cifar10.csv', import.meta.url).pathname;
+const CSV = nb201TableFixture();
 
 const req = (trialId: number, config: unknown): EvalRequest => ({ trialId, config, seed: 100 + trialId });
 
@@ -62,7 +65,14 @@ describe('ProcessPool', () => {
   it('runs the table evaluator in a worker process', async () => {
     pool = new ProcessPool({ evaluatorModule: TABLE_MODULE, spec: `table:${CSV}`, evaluatorOptions: { space: 'nas-bench-201' } });
     const arch = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
+    const row = readFileSync(CSV, 'utf8').split('\n').find((line) => line.split(',')[1] === arch)!.split(',');
     const r = await pool.submit(req(0, arch));
-    expect(r).toMatchObject({ status: 'ok', score: 82.834, report: 93.66 });
+    expect(r).toMatchObject({ status: 'ok', score: Number(row[2]), report: Number(row[4]) });
+  });
+
+  it.skipIf(skipWithoutShared(NB201_TABLE))('looks a cell up in the real NAS-Bench-201 table', async () => {
+    pool = new ProcessPool({ evaluatorModule: TABLE_MODULE, spec: `table:${NB201_TABLE}`, evaluatorOptions: { space: 'nas-bench-201' } });
+    const arch = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|';
+    expect(await pool.submit(req(0, arch))).toMatchObject({ status: 'ok', score: 82.834, report: 93.66 });
   });
 });

@@ -47,7 +47,7 @@ export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
     .option('max-params', { type: 'number', describe: 'reject children with more parameters before training' })
     .option('max-madds', { type: 'number', describe: 'reject children with more multiply-adds before training' })
     .option('epochs', { type: 'number', describe: 'training epochs per child (train evaluator)' })
-    .option('dataset', { type: 'string', describe: 'dataset of the train evaluator, e.g. cifar10:../shared/datasets/cifar-10-batches-bin' })
+    .option('dataset', { type: 'string', describe: 'dataset of the train evaluator, e.g. cifar10:data/datasets/cifar-10-batches-bin' })
     .option('experiment', { type: 'string', describe: 'a JSON file of evaluator options (experiments/*.json); flags override it' })
     .option('run-dir', { type: 'string', describe: 'directory of a new run [default: runs/<space>-<strategy>-<seed>]' })
     .option('resume', { type: 'string', describe: 'continue the run in this directory exactly where it stopped' })

@@ -1,6 +1,6 @@
 /**
  * The tabular evaluator `table:<csv>`: looks a child up in a benchmark table such as NAS-Bench-201's
- * (`../shared/benchmarks/nas-bench-201/cifar10.csv`) instead of training it. The table has one row per
+ * (README.md, Datasets: `data/benchmarks/nas-bench-201/cifar10.csv`) instead of training it. The table has one row per
  * architecture, an `arch` column with the benchmark's architecture string, and numeric metric columns.
  * `metric` (default `valid_12`) is the search signal; `report` (default `test_200`) is recorded and
  * never used to choose. No tfjs here: a lookup takes microseconds, so strategies are testable in

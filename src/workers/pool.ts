@@ -17,7 +17,7 @@ import { PARENT_PID_ENV, type FromWorker, type ToWorker } from './protocol.ts';
 export interface ProcessPoolOptions {
   /** URL of the module that exports `createEvaluator(spec, options)` in each worker. */
   evaluatorModule: string;
-  /** The evaluator spec, e.g. `table:../shared/benchmarks/nas-bench-201/cifar10.csv` or `train`. */
+  /** The evaluator spec, e.g. `table:data/benchmarks/nas-bench-201/cifar10.csv` or `train`. */
   spec: string;
   /** Options handed to the evaluator factory. */
   evaluatorOptions: EvaluatorOptions;
