@@ -80,7 +80,7 @@ describe.each([
 
 describe('fidelity', () => {
   it('a child duplicates only an earlier one with the same hash and the same fidelity', () => {
-    const book = new TrialBook();
+    const book = new TrialBook({ keepAll: true });
     const asked = (id: number, hash: string, fidelity?: number): JournalEvent => ({ e: 'asked', id, hash, seed: id, config: {}, t: 0, ...(fidelity !== undefined ? { fidelity } : {}) });
     book.apply(asked(0, 'a', 1));
     book.apply(asked(1, 'a', 3));

@@ -6,6 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { BACKEND_NAMES } from '../backends/backend.ts';
 import type { BackendName } from '../backends/backend.ts';
 import { formatDoctor, runDoctor } from '../backends/doctor.ts';
+import { numeric } from './numeric.ts';
 
 interface DoctorArgs {
   backend: BackendName;
@@ -22,8 +23,8 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     y
       .option('backend', { choices: BACKEND_NAMES, default: 'auto' as BackendName, describe: 'backend to select, as training takes it' })
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
-      .option('probe-steps', { type: 'number', default: 5, describe: 'timed training steps of the probe (0 skips it)' })
-      .option('probe-batch', { type: 'number', default: 32, describe: 'images per probe step' }),
+      .option('probe-steps', numeric('probe-steps', 'timed training steps of the probe (0 skips it)', { default: 5 }))
+      .option('probe-batch', numeric('probe-batch', 'images per probe step', { default: 32 })) as unknown as Argv<DoctorArgs>,
   handler: async (argv) => {
     const report = await runDoctor({ backend: argv.backend, probeSteps: argv['probe-steps'], probeBatch: argv['probe-batch'] });
     process.stdout.write(argv.json ? `${JSON.stringify(report, null, 2)}\n` : formatDoctor(report));

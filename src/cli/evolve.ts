@@ -7,6 +7,7 @@ import type { AnyCommand } from './commands.ts';
 import { executeRun, type RunSummary } from '../run/session.ts';
 import { ProgressBar } from './progress.ts';
 import { givenConfig, runtimeOf, withRunOptions, type RunArgs } from './run-options.ts';
+import { numeric } from './numeric.ts';
 
 interface EvolveArgs extends RunArgs {
   strategy?: string;
@@ -40,8 +41,8 @@ const evolve: CommandModule<object, EvolveArgs> = {
   builder: (y: Argv) =>
     withRunOptions(y)
       .option('strategy', { type: 'string', choices: ['aging', 'large-scale'], describe: 'aging (Real et al. 2019) or large-scale (Real et al. 2017, with --space large-scale) [default: aging]' })
-      .option('population', { type: 'number', describe: 'population size P [default: 100]' })
-      .option('sample', { type: 'number', describe: 'tournament size S of aging evolution [default: 25]' }),
+      .option('population', numeric('population', 'population size P [default: 100]'))
+      .option('sample', numeric('sample', 'tournament size S of aging evolution [default: 25]')),
   handler: async (argv) => {
     let bar: ProgressBar | undefined;
     const runtime = {

@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { exportRun, type ExportRunSummary } from '../run/export.ts';
 import { BACKEND_NAMES, type BackendName } from '../backends/backend.ts';
 import type { AnyCommand } from './commands.ts';
+import { numeric } from './numeric.ts';
 
 interface ExportArgs {
   'run-dir': string;
@@ -36,8 +37,8 @@ const exportModule: CommandModule<object, ExportArgs> = {
     y
       .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run directory' })
       .option('out', { type: 'string', demandOption: true, describe: 'directory to write model.json, weights.bin, genome.json and the SVG diagrams to' })
-      .option('id', { type: 'number', describe: 'child to export [default: the best]' })
-      .option('retrain-epochs', { type: 'number', describe: "epochs when the run kept no weights for the child [default: the run's epochs, else 1]" })
+      .option('id', numeric('id', 'child to export [default: the best]'))
+      .option('retrain-epochs', numeric('retrain-epochs', "epochs when the run kept no weights for the child [default: the run's epochs, else 1]"))
       .option('retrain', { type: 'boolean', default: false, describe: 'retrain even when the run kept the child\'s weights' })
       .option('backend', { choices: BACKEND_NAMES, describe: "tfjs backend [default: the run's, else auto]" })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary as the last line of stdout' }) as unknown as Argv<ExportArgs>,

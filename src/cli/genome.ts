@@ -12,6 +12,7 @@ import { DEFAULT_SPACE_FOR_KIND, loadSpace } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import { decodeGenome } from '../store/genome-codec.ts';
 import type { AnyCommand } from './commands.ts';
+import { numeric } from './numeric.ts';
 
 /** Reads a genome file as an untyped value (JSON) or a typed genome's JSON form (`.pb`). */
 export function readGenomeFile(file: string): unknown {
@@ -75,7 +76,7 @@ function printJSON(value: unknown): void {
 }
 
 const withSpace = <T>(y: Argv<T>, describe: string) => y.option('space', { type: 'string', describe });
-const withSeed = <T>(y: Argv<T>) => y.option('seed', { type: 'number', describe: 'random seed; the same seed prints the same genome (0 or absent: draw one and print it)' });
+const withSeed = <T>(y: Argv<T>) => y.option('seed', numeric('seed', 'random seed; the same seed prints the same genome (0 or absent: draw one and print it)'));
 const withFile = <T>(y: Argv<T>) => y.positional('file', { type: 'string', demandOption: true, describe: 'genome file (JSON, or .pb protobuf)' });
 
 const random: CommandModule<object, { space: string; seed?: number }> = {

@@ -22,13 +22,9 @@ function duration(seconds: number): string {
   return `${h > 0 ? `${h}:` : ''}${String(m).padStart(h > 0 ? 2 : 1, '0')}:${String(r).padStart(2, '0')}`;
 }
 
-/** Evaluated children with an outcome (duplicates and rejected children excluded). */
+/** Evaluated children with an outcome (duplicates and rejected children excluded); the book counts them as they come. */
 export function evaluatedDone(book: TrialBook): number {
-  let n = 0;
-  for (const t of book.trials) {
-    if ((t.state === 'finished' || t.state === 'failed') && t.duplicateOf === undefined && t.failure !== 'rejected') n++;
-  }
-  return n;
+  return book.evaluated;
 }
 
 export class ProgressBar {

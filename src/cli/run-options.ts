@@ -9,6 +9,7 @@ import type { Argv } from 'yargs';
 import { FileFormatError } from '../core/errors.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { RuntimeOptions } from '../run/session.ts';
+import { numeric } from './numeric.ts';
 
 /** Parsed shared options. */
 export interface RunArgs {
@@ -38,25 +39,25 @@ export interface RunArgs {
 export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
   return y
     .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: nasnet-cell]' })
-    .option('budget', { type: 'number', describe: 'children to evaluate; duplicates and rejected children do not count [default: 100]' })
-    .option('seed', { type: 'number', describe: 'run seed; 0 draws one, prints it and stores it [default: 0]' })
-    .option('workers', { type: 'number', describe: 'children evaluated at once, K [default: 1]' })
+    .option('budget', numeric('budget', 'children to evaluate; duplicates and rejected children do not count [default: 100]'))
+    .option('seed', numeric('seed', 'run seed; 0 draws one, prints it and stores it [default: 0]'))
+    .option('workers', numeric('workers', 'children evaluated at once, K [default: 1]'))
     .option('evaluator', { type: 'string', describe: 'table:<csv> (a tabular benchmark) or train (tfjs training) [default: train]' })
     .option('metric', { type: 'string', describe: 'the search signal (table column, e.g. valid_12) [default: the evaluator\'s]' })
     .option('report', { type: 'string', describe: 'metric recorded but never used to choose (e.g. test_200) [default: the evaluator\'s]' })
-    .option('max-params', { type: 'number', describe: 'reject children with more parameters before training' })
-    .option('max-madds', { type: 'number', describe: 'reject children with more multiply-adds before training' })
-    .option('epochs', { type: 'number', describe: 'training epochs per child (train evaluator)' })
+    .option('max-params', numeric('max-params', 'reject children with more parameters before training'))
+    .option('max-madds', numeric('max-madds', 'reject children with more multiply-adds before training'))
+    .option('epochs', numeric('epochs', 'training epochs per child (train evaluator)'))
     .option('dataset', { type: 'string', describe: 'dataset of the train evaluator, e.g. cifar10:data/datasets/cifar-10-batches-bin' })
     .option('experiment', { type: 'string', describe: 'a JSON file of evaluator options (experiments/*.json); flags override it' })
     .option('run-dir', { type: 'string', describe: 'directory of a new run [default: runs/<space>-<strategy>-<seed>]' })
     .option('resume', { type: 'string', describe: 'continue the run in this directory exactly where it stopped' })
     .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary as the last line of stdout' })
     .option('executor', { choices: ['process', 'inline'] as const, describe: 'evaluate in worker processes or in this process [default: process]' })
-    .option('recycle-after', { type: 'number', describe: 'evaluations per worker process before a fresh one replaces it [default: 50]' })
-    .option('snapshot-every', { type: 'number', describe: 'outcomes between snapshots [default: 25]' })
-    .option('timeout', { type: 'number', describe: 'seconds a child may take in a worker before it fails with timeout' })
-    .option('worker-memory', { type: 'number', describe: 'heap limit of each worker process in MiB' }) as unknown as Argv<T & RunArgs>;
+    .option('recycle-after', numeric('recycle-after', 'evaluations per worker process before a fresh one replaces it [default: 50]'))
+    .option('snapshot-every', numeric('snapshot-every', 'outcomes between snapshots [default: 25]'))
+    .option('timeout', numeric('timeout', 'seconds a child may take in a worker before it fails with timeout'))
+    .option('worker-memory', numeric('worker-memory', 'heap limit of each worker process in MiB')) as unknown as Argv<T & RunArgs>;
 }
 
 /** Evaluator options from --experiment, --epochs and --dataset (flags win over the file). */

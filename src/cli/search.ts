@@ -16,6 +16,7 @@ import type { AnyCommand } from './commands.ts';
 import { printSummary } from './evolve.ts';
 import { ProgressBar } from './progress.ts';
 import { givenConfig, runtimeOf, withRunOptions, type RunArgs } from './run-options.ts';
+import { numeric } from './numeric.ts';
 
 interface SearchArgs extends RunArgs {
   strategy?: string;
@@ -102,13 +103,13 @@ const search: CommandModule<object, SearchArgs> = {
       .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: branin or hartmann6 for those objectives, nas-bench-201 for a table, else nasnet-cell]' })
       .option('strategy', { type: 'string', describe: 'grid, random, bo, tpe, hyperband, sh, bohb, aging or large-scale [default: tpe]' })
       .option('objective', { type: 'string', describe: 'train, table:<csv>, branin or hartmann6 (same as --evaluator) [default: train]' })
-      .option('population', { type: 'number', describe: 'population size (aging, large-scale)' })
-      .option('sample', { type: 'number', describe: 'tournament size (aging)' })
-      .option('eta', { type: 'number', describe: 'halving rate (hyperband, sh, bohb) [default: 3]' })
-      .option('min-fidelity', { type: 'number', describe: 'smallest fidelity, e.g. epochs (hyperband, sh, bohb) [default: 1]' })
-      .option('max-fidelity', { type: 'number', describe: 'largest fidelity (hyperband, sh, bohb) [default: 27]' })
+      .option('population', numeric('population', 'population size (aging, large-scale)'))
+      .option('sample', numeric('sample', 'tournament size (aging)'))
+      .option('eta', numeric('eta', 'halving rate (hyperband, sh, bohb) [default: 3]'))
+      .option('min-fidelity', numeric('min-fidelity', 'smallest fidelity, e.g. epochs (hyperband, sh, bohb) [default: 1]'))
+      .option('max-fidelity', numeric('max-fidelity', 'largest fidelity (hyperband, sh, bohb) [default: 27]'))
       .option('options', { type: 'string', describe: 'further strategy options as a JSON object, e.g. \'{"nStartupTrials":10}\'' })
-      .option('stop-after', { type: 'number', describe: 'stop after this many journal events, leaving the run to --resume' }),
+      .option('stop-after', numeric('stop-after', 'stop after this many journal events, leaving the run to --resume')),
   handler: async (argv) => {
     const strategy = checkStrategy(argv.strategy);
     const objective = checkObjective(argv.objective ?? argv.evaluator);

@@ -5,6 +5,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { AnyCommand } from './commands.ts';
 import { runStatus, type ChildView, type RunStatus } from '../run/status.ts';
+import { numeric } from './numeric.ts';
 
 interface StatusArgs {
   'run-dir': string;
@@ -47,7 +48,7 @@ const status: CommandModule<object, StatusArgs> = {
   builder: (y: Argv) =>
     y
       .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run directory' })
-      .option('top', { type: 'number', default: 5, describe: 'how many of the best children to list' })
+      .option('top', numeric('top', 'how many of the best children to list', { default: 5 }))
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' }) as unknown as Argv<StatusArgs>,
   handler: (argv) => {
     const s = runStatus(argv['run-dir'], argv.top);

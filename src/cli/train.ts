@@ -12,6 +12,7 @@ import { trainOne, type TrainOneReady, type TrainOneResult } from '../train/trai
 import type { AnyCommand } from './commands.ts';
 import { readGenomeFile } from './genome.ts';
 import { StepBar } from './step-bar.ts';
+import { numeric } from './numeric.ts';
 
 interface TrainArgs {
   space: string;
@@ -80,16 +81,16 @@ const train: CommandModule<object, TrainArgs> = {
       .option('space', { type: 'string', default: 'nasnet-cell', describe: 'search space: a name from search-spaces/ or a .json file' })
       .option('genome', { type: 'string', default: 'random', describe: 'genome file (JSON, or .pb), or random (drawn from the space with --seed)' })
       .option('dataset', { type: 'string', default: 'fashion-mnist-mini', describe: 'cifar10:<dir>, cifar100:<dir>, mnist:<dir>, fashion-mnist:<dir>, folder:<dir> or fashion-mnist-mini' })
-      .option('epochs', { type: 'number', default: 1, describe: 'training epochs' })
-      .option('batch-size', { type: 'number', default: 64, describe: 'images per step' })
-      .option('lr', { type: 'number', describe: 'initial learning rate [default: 0.05 sgd, 0.001 adam]' })
+      .option('epochs', numeric('epochs', 'training epochs', { default: 1 }))
+      .option('batch-size', numeric('batch-size', 'images per step', { default: 64 }))
+      .option('lr', numeric('lr', 'initial learning rate [default: 0.05 sgd, 0.001 adam]'))
       .option('optimizer', { choices: OPTIMIZER_NAMES, default: 'sgd' as OptimizerName, describe: 'sgd (Nesterov momentum 0.9) or adam' })
       .option('schedule', { choices: SCHEDULE_NAMES, default: 'cosine' as ScheduleName, describe: 'learning-rate schedule' })
-      .option('weight-decay', { type: 'number', default: 0, describe: 'L2 weight decay on kernels' })
-      .option('seed', { type: 'number', describe: 'seed of initializers, shuffles, augmentation and a random genome (0 or absent: draw one and print it)' })
+      .option('weight-decay', numeric('weight-decay', 'L2 weight decay on kernels', { default: 0 }))
+      .option('seed', numeric('seed', 'seed of initializers, shuffles, augmentation and a random genome (0 or absent: draw one and print it)'))
       .option('backend', { choices: BACKEND_NAMES, default: 'auto' as BackendName, describe: 'tfjs backend' })
-      .option('limit', { type: 'number', describe: 'training images to read (before the validation split) [default: all]' })
-      .option('val-fraction', { type: 'number', default: 0.1, describe: 'share of the training images held out for validation' })
+      .option('limit', numeric('limit', 'training images to read (before the validation split) [default: all]'))
+      .option('val-fraction', numeric('val-fraction', 'share of the training images held out for validation', { default: 0.1 }))
       .option('augment', { type: 'boolean', default: true, describe: "the dataset's augmentation (crop + flip for natural images); --no-augment for none" })
       .option('test', { type: 'boolean', default: false, describe: 'also measure test accuracy (reported, never used to choose)' })
       .option('save', { type: 'string', describe: 'directory to save the trained model in (model.json + weights.bin)' })

@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../backends/backend.ts';
 import { verifyExport, VerifyMismatchError, type VerifyResult } from '../model/verify.ts';
 import type { AnyCommand } from './commands.ts';
+import { numeric } from './numeric.ts';
 
 interface VerifyArgs {
   'export-dir': string;
@@ -31,7 +32,7 @@ const verifyModule: CommandModule<object, VerifyArgs> = {
     y
       .positional('export-dir', { type: 'string', demandOption: true, describe: 'a directory written by nas export' })
       .option('backend', { choices: BACKEND_NAMES, default: 'auto' as BackendName, describe: 'tfjs backend to check on' })
-      .option('tolerance', { type: 'number', describe: 'largest accepted absolute difference [default: 0 on the exporting backend, 1e-5 on another]' })
+      .option('tolerance', numeric('tolerance', 'largest accepted absolute difference [default: 0 on the exporting backend, 1e-5 on another]'))
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary as the last line of stdout' }) as unknown as Argv<VerifyArgs>,
   handler: async (argv) => {
     await selectBackend(argv.backend);

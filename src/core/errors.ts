@@ -60,6 +60,71 @@ export class FileFormatError extends NasError {
 /** A strategy or store used in a way its contract forbids (a second tell, an unknown trial id, ...). */
 export class UsageError extends NasError {}
 
+/** A command line that cannot be run as given: an option out of range, repeated, or contradicting another. */
+export class OptionError extends NasError {}
+
+/** The run directory is held by another process (its lock); nothing was changed. */
+export class RunBusyError extends NasError {}
+
+/**
+ * A run that stopped before its budget because going on cannot help: the space has fewer distinct
+ * children than the budget, the strategy proposes only children already evaluated, or the evaluator
+ * scores nothing. What the run computed stays in its directory.
+ */
+export class RunStoppedError extends NasError {}
+
+/** What each errno a file operation can fail with means, in words. */
+const ERRNO_WORDS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is exhausted',
+  EROFS: 'the file system is read-only',
+  EEXIST: 'a file or directory of that name already exists',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a part of the path is a file, not a directory',
+  EISDIR: 'it is a directory, not a file',
+  ENOENT: 'no such file or directory',
+  ELOOP: 'it is a symbolic link (refused) or a loop of them',
+  EMFILE: 'too many open files',
+  EIO: 'an input/output error of the device',
+  ENAMETOOLONG: 'the name is too long',
+};
+
+/** The errno code of a Node.js system error (`ENOSPC`, ...), or undefined. */
+export function errnoOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+/** A file operation the operating system refused (disk full, read-only, exists, permission, ...). */
+export class StorageError extends NasError {
+  /** The errno code, e.g. `ENOSPC`. */
+  readonly errno: string;
+  /** The file or directory concerned. */
+  readonly path: string;
+
+  constructor(errno: string, action: string, path: string) {
+    const words = ERRNO_WORDS[errno] ?? `system error ${errno}`;
+    super(`cannot ${action} ${path}: ${words} (${errno})`);
+    this.errno = errno;
+    this.path = path;
+  }
+}
+
+/**
+ * Runs `fn`; a system error it throws becomes a StorageError saying what could not be done to which
+ * path and why. Any other error passes through unchanged.
+ */
+export function withStorage<T>(action: string, path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    const errno = errnoOf(err);
+    if (errno === undefined || err instanceof NasError) throw err;
+    throw new StorageError(errno, action, path);
+  }
+}
+
 /** Throws a ValidationError unless `cond` holds. */
 export function check(cond: boolean, problem: string, location: ErrorLocation = {}, accepted?: string): asserts cond {
   if (!cond) throw new ValidationError(problem, location, accepted);

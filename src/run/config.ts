@@ -2,7 +2,8 @@
  * A run's configuration (what config.json holds) and the check that refuses a resume with other
  * options, naming each difference.
  */
-import { NasError, ValidationError } from '../core/errors.ts';
+import { FileFormatError, NasError, OptionError, ValidationError } from '../core/errors.ts';
+import { checkNumber } from '../core/numbers.ts';
 
 /** Everything that decides a run's results. Stored in config.json; a resume must not change it. */
 export interface RunConfig {
@@ -84,14 +85,31 @@ export function checkResumeOptions(runDir: string, stored: RunConfig, given: Par
   }
 }
 
+/** Every key config.json may hold. */
+const KNOWN_KEYS: ReadonlyArray<keyof RunConfig> = ['format', 'baseDir', ...COMPARED];
+
+/** Numeric fields of config.json and the command-line option whose range they share. */
+const NUMERIC_FIELDS: ReadonlyArray<[keyof RunConfig, string]> = [['budget', 'budget'], ['seed', 'seed'], ['workers', 'workers'], ['maxParams', 'max-params'], ['maxMadds', 'max-madds']];
+
 /** Checks the stored object has the shape of a RunConfig (a config.json from this format). */
 export function parseRunConfig(value: Record<string, unknown>, file: string): RunConfig {
   const need = (key: string, type: string): void => {
-    if (typeof value[key] !== type) throw new ValidationError(`missing or not a ${type}`, { file, field: key });
+    if (typeof value[key] !== type || value[key] === null) throw new ValidationError(`missing or not a ${type}`, { file, field: key });
   };
   if (value.format !== 1) throw new ValidationError(`unknown format ${String(value.format)}`, { file, field: 'format' }, '1');
+  const unknown = Object.keys(value).filter((k) => !(KNOWN_KEYS as readonly string[]).includes(k));
+  if (unknown.length) throw new ValidationError(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')}`, { file }, KNOWN_KEYS.join(', '));
   for (const key of ['command', 'space', 'strategy', 'evaluator', 'baseDir']) need(key, 'string');
   for (const key of ['budget', 'seed', 'workers']) need(key, 'number');
   for (const key of ['strategyOptions', 'evaluatorOptions']) need(key, 'object');
+  for (const [key, option] of NUMERIC_FIELDS) {
+    if (value[key] === undefined) continue;
+    try {
+      checkNumber(option, value[key], `field '${key}'`);
+    } catch (err) {
+      if (err instanceof OptionError) throw new FileFormatError(file, err.message);
+      throw err;
+    }
+  }
   return value as unknown as RunConfig;
 }

@@ -6,15 +6,14 @@
  */
 import { resolve } from 'node:path';
 import { NasError, ValidationError } from '../core/errors.ts';
-import { readJournal } from '../store/journal.ts';
-import { readRunConfig, runPaths } from '../store/run-dir.ts';
 import { selectBackend, BACKEND_NAMES, type BackendName } from '../backends/backend.ts';
 import { exportChild } from '../evaluators/export-child.ts';
 import type { ExportResult } from '../model/export.ts';
 import { weightsDirOf } from '../evaluators/large-scale.ts';
 import { DirectoryWeightStore } from '../model/weight-inheritance.ts';
 import { TrialBook, type TrialRecord } from './book.ts';
-import { parseRunConfig } from './config.ts';
+import { applyAt } from './replay.ts';
+import { loadStoredRun, scanStoredRun } from './stored-run.ts';
 import { spaceOf } from './session.ts';
 
 /** Options of `exportRun`. */
@@ -57,10 +56,10 @@ function pickChild(book: TrialBook, runDir: string, id: number | undefined): Tri
 
 /** Exports the best (or the named) child of the run in `o.runDir` to `o.out`. */
 export async function exportRun(o: ExportRunOptions): Promise<ExportRunSummary> {
-  const paths = runPaths(o.runDir);
-  const config = parseRunConfig(readRunConfig(o.runDir), paths.config);
-  const book = new TrialBook();
-  for (const event of readJournal(paths.journal).events) book.apply(event);
+  const stored = loadStoredRun(o.runDir);
+  const { config, paths } = stored;
+  const book = new TrialBook({ keepAll: true });
+  scanStoredRun(stored, book, (event, line) => applyAt(book, event, paths.journal, line));
   const child = pickChild(book, o.runDir, o.id);
   const source = child.duplicateOf ?? child.id;
   const store = new DirectoryWeightStore(weightsDirOf(o.runDir));

@@ -23,8 +23,8 @@ import type { Strategy } from '../search/strategy.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
 import type { Executor } from '../workers/executor.ts';
-import { TrialBook, type TrialRecord } from './book.ts';
-import { replayStrategy } from './replay.ts';
+import { TrialBook, type OriginalOutcome, type TrialRecord } from './book.ts';
+import { applyAt, replayStrategy } from './replay.ts';
 
 /** Where events go (a journal file, or nowhere for in-memory benchmark runs). */
 export interface EventSink {
@@ -52,8 +52,18 @@ export interface RunnerOptions {
   sink?: EventSink;
   /** Returns why a child must not be trained (too many parameters, ...), or undefined. Default: none. */
   reject?: (config: unknown) => string | undefined;
-  /** Stop asking after this many children, duplicates included. Default 20 x budget + 100. */
+  /** Stop asking after this many children, duplicates included. Default: no limit. */
   maxChildren?: number;
+  /**
+   * Stop when this many outcomes in a row were duplicates or rejected children: the strategy proposes
+   * nothing new the budget can count. Default 1000.
+   */
+  maxIdleStreak?: number;
+  /**
+   * Stop when the first this many evaluations of this process all failed and no child of the run has
+   * a score: the evaluator cannot score anything. Default 10.
+   */
+  maxFailuresWithoutScore?: number;
   /** Called with a snapshot every `snapshotEvery` outcomes and at the end. Default: none. */
   snapshot?: (data: SnapshotData) => void;
   /** Outcomes between snapshots. Default 25. */
@@ -71,8 +81,12 @@ export interface RunnerOptions {
 }
 
 export class Runner {
-  readonly book = new TrialBook();
+  readonly book: TrialBook;
+  /** Why the run stopped before its budget, when it did (see maxIdleStreak, maxFailuresWithoutScore). */
+  stopReason: string | undefined;
   private readonly o: RunnerOptions;
+  private failuresHere = 0;
+  private scoredHere = 0;
   private lines = 0;
   private sinceSnapshot = 0;
   private exhausted = false;
@@ -81,9 +95,11 @@ export class Runner {
   private readonly completed: EvalResult[] = [];
   private wake: (() => void) | undefined;
   private fatal: Error | undefined;
+  private firstError: string | undefined;
 
   constructor(options: RunnerOptions) {
     this.o = options;
+    this.book = new TrialBook({ maxRunning: options.executor.capacity });
   }
 
   /**
@@ -91,9 +107,17 @@ export class Runner {
    * (0 without a snapshot; the snapshot's line count after `strategy.loadState(snapshot)`).
    */
   restore(events: readonly JournalEvent[], fromLine = 0, file = 'journal'): void {
-    for (const event of events) this.book.apply(event);
-    replayStrategy(this.o.strategy, this.o.space, events, fromLine, file);
-    this.lines = events.length;
+    events.forEach((event, i) => this.restoreEvent(event, i + 1, fromLine, file));
+  }
+
+  /**
+   * Applies journal line `line` (1-based) while reading a journal back: to the book always, to the
+   * strategy from `fromLine` on. A line that contradicts the ones before is a FileFormatError naming it.
+   */
+  restoreEvent(event: JournalEvent, line: number, fromLine: number, file: string): void {
+    applyAt(this.book, event, file, line);
+    if (line > fromLine) replayStrategy(this.o.strategy, this.o.space, [event], 0, file, line - 1);
+    this.lines = line;
   }
 
   /** Journals that a new process took the run over (after `restore`, before `run`). */
@@ -126,8 +150,19 @@ export class Runner {
   }
 
   private canAsk(): boolean {
-    const maxChildren = this.o.maxChildren ?? 20 * this.o.budget + 100;
-    return !this.exhausted && this.book.evaluations < this.o.budget && this.book.children < maxChildren;
+    if (this.exhausted || this.stopReason !== undefined || this.book.evaluations >= this.o.budget) return false;
+    if (this.o.maxChildren !== undefined && this.book.children >= this.o.maxChildren) return false;
+    const idle = this.o.maxIdleStreak ?? 1000;
+    if (this.book.idleStreak >= idle) {
+      this.stopReason = `the strategy proposed only children already evaluated (or rejected) for the last ${idle} children; ${this.book.evaluations} of ${this.o.budget} evaluations were reached, so the space (or what the strategy explores of it) holds fewer distinct children than the budget`;
+      return false;
+    }
+    const failures = this.o.maxFailuresWithoutScore ?? 10;
+    if (this.failuresHere >= failures && this.scoredHere === 0 && this.book.best === undefined) {
+      this.stopReason = `the evaluator scored none of the ${this.failuresHere} children it evaluated (${this.firstError ?? 'no error given'}); nothing suggests the next ones would fare better`;
+      return false;
+    }
+    return true;
   }
 
   private fill(): void {
@@ -146,17 +181,16 @@ export class Runner {
         ...(parentId !== undefined ? { parentId } : {}), ...(fidelity !== undefined ? { fidelity } : {}),
       };
       this.record(event);
-      this.dispatch(this.book.trials[id]);
+      this.dispatch(this.book.get(id) as TrialRecord);
     }
   }
 
   /** Sends a child to the executor, or settles it at once (duplicate, rejected). */
   private dispatch(trial: TrialRecord): void {
-    const original = this.book.originalOf(trial.id);
-    if (original !== undefined) {
-      const o = this.book.trials[original];
+    if (trial.duplicateOf !== undefined) {
+      const o = this.book.originalOutcome(trial.id) as OriginalOutcome;
       if (o.state === 'finished' || o.state === 'failed') this.settleDuplicate(trial.id, o);
-      else this.waiters.set(original, [...(this.waiters.get(original) ?? []), trial.id]);
+      else this.waiters.set(o.id, [...(this.waiters.get(o.id) ?? []), trial.id]);
       return;
     }
     const reason = this.o.reject?.(trial.config);
@@ -205,10 +239,16 @@ export class Runner {
 
   private complete(result: EvalResult): void {
     this.submitted.delete(result.trialId);
+    const outcome = this.book.originalOutcome(result.trialId) as OriginalOutcome;
     this.settle(result);
+    if (result.status === 'ok') this.scoredHere++;
+    else if (result.failure !== 'rejected') {
+      this.failuresHere++;
+      this.firstError ??= result.error ? `first error: ${result.error.split('\n')[0]}` : `first failure: ${result.failure ?? 'crash'}`;
+    }
     const dups = this.waiters.get(result.trialId) ?? [];
     this.waiters.delete(result.trialId);
-    for (const id of dups) this.settleDuplicate(id, this.book.trials[result.trialId]);
+    for (const id of dups) this.settleDuplicate(id, outcome);
   }
 
   private settle(result: EvalResult): void {
@@ -224,7 +264,7 @@ export class Runner {
     this.afterOutcome();
   }
 
-  private settleDuplicate(id: number, original: TrialRecord): void {
+  private settleDuplicate(id: number, original: OriginalOutcome): void {
     const t = this.now();
     if (original.state === 'finished') {
       const score = original.score as number;

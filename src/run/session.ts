@@ -3,7 +3,7 @@
  * creates or reopens the run directory, restores from the snapshot and journal, and drives the Runner.
  */
 import { basename, join, resolve } from 'node:path';
-import { NasError } from '../core/errors.ts';
+import { FileFormatError, OptionError, RunStoppedError } from '../core/errors.ts';
 import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
 import { Rng, resolveSeed } from '../core/rng.ts';
 import '../search/all.ts';
@@ -11,18 +11,19 @@ import { checkStrategyOptions, createStrategy } from '../search/registry.ts';
 import type { Strategy } from '../search/strategy.ts';
 import { loadSpace } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
-import { JournalWriter, readJournal, type JournalEvent } from '../store/journal.ts';
-import { createRunDir, readRunConfig, runPaths, type RunPaths } from '../store/run-dir.ts';
-import { findRngStates, readSnapshot, writeSnapshot } from '../store/snapshot.ts';
+import type { JournalEvent } from '../store/journal.ts';
+import { createRunDir, createdEvent, reopenRunDir, type OpenRun } from '../store/run-dir.ts';
+import { findRngStates, writeSnapshot } from '../store/snapshot.ts';
 import { createEvaluator } from '../evaluators/all.ts';
 import type { Executor } from '../workers/executor.ts';
 import { InlineExecutor } from '../workers/inline.ts';
 import { ProcessPool } from '../workers/pool.ts';
 import type { TrialBook } from './book.ts';
-import { checkResumeOptions, parseRunConfig, type RunConfig } from './config.ts';
+import { checkResumeOptions, type RunConfig } from './config.ts';
 import { honoursFidelity, strategyBudget } from './fidelity.ts';
 import { costRejecter } from './reject.ts';
 import { Runner, type SnapshotData } from './runner.ts';
+import { loadStoredRun, scanStoredRun } from './stored-run.ts';
 
 /** How a run executes; none of this changes its results with one worker. */
 export interface RuntimeOptions {
@@ -143,60 +144,106 @@ export function mergeDefaults(given: Partial<RunConfig>, defaults: RunRequest['d
   };
 }
 
+/**
+ * Refuses a budget no run could reach: above the number of distinct children of the space (duplicates
+ * are never evaluated twice). Applies where children are deduplicated by hash alone (the evaluator
+ * ignores fidelity, or the strategy asks for none).
+ */
+export function checkBudgetReachable(config: RunConfig, space: SearchSpace<unknown>): void {
+  if (honoursFidelity(config.evaluator) && strategyBudget(config) === 0) return;
+  const distinct = space.distinctSize?.() ?? space.size();
+  if (config.budget > distinct) {
+    throw new OptionError(`--budget ${config.budget}: the space '${space.name}' holds only ${distinct} distinct children (those equal up to their canonical hash count once, and none is evaluated twice); accepted: a budget from 1 to ${distinct}`);
+  }
+}
+
 /** Starts a new run in `runDir` and runs it to the end of its budget. */
 export async function startRun(config: RunConfig, runDir: string, runtime: RuntimeOptions = {}): Promise<RunSummary> {
   const space = spaceOf(config);
+  checkBudgetReachable(config, space);
   const strategy = strategyOf(config, space);
   const executor = await executorOf(config, runtime, runDir);
-  const paths = createRunDir(runDir, config as unknown as Record<string, unknown>);
+  let run: OpenRun;
+  try {
+    run = createRunDir(runDir, config as unknown as Record<string, unknown>, { fsync: runtime.fsync });
+  } catch (err) {
+    await executor.close();
+    throw err;
+  }
   runtime.onStart?.(config);
-  return drive(config, paths, space, strategy, executor, runtime, [], undefined);
+  const runner = runnerOf(config, run, space, strategy, executor, runtime);
+  runner.restoreEvent(createdEvent(config as unknown as Record<string, unknown>), 1, 0, run.paths.journal);
+  return drive(config, run, runner, executor);
 }
 
 /**
  * Continues the run in `runDir` exactly where it stopped. `given` holds the options the user gave on
- * the command line; any that differ from the stored ones make the resume fail, naming them.
+ * the command line; any that differ from the stored ones make the resume fail, naming them. The run
+ * directory's lock is taken before anything is read, so two processes never continue one run.
  */
 export async function resumeRun(runDir: string, given: Partial<RunConfig>, runtime: RuntimeOptions = {}): Promise<RunSummary> {
-  const paths = runPaths(runDir);
-  const config = parseRunConfig(readRunConfig(runDir), paths.config);
-  checkResumeOptions(runDir, config, given);
-  const space = spaceOf(config);
-  const strategy = strategyOf(config, space);
-  const { events } = readJournal(paths.journal);
-  const snapshot = readSnapshot(paths.snapshot);
-  let fromLine = 0;
-  if (snapshot && snapshot.journalLines <= events.length) {
-    if (snapshot.strategy !== config.strategy) throw new NasError(`${paths.snapshot} holds strategy '${snapshot.strategy}', the run uses '${config.strategy}'`);
-    strategy.loadState(snapshot.strategyState);
-    fromLine = snapshot.journalLines;
+  const run = reopenRunDir(runDir, () => {
+    const stored = loadStoredRun(runDir);
+    checkResumeOptions(runDir, stored.config, given);
+    return stored;
+  }, { fsync: runtime.fsync });
+  let executor: Executor | undefined;
+  try {
+    const stored = run.checked;
+    const { config, snapshot } = stored;
+    const space = spaceOf(config);
+    const strategy = strategyOf(config, space);
+    let fromLine = 0;
+    if (snapshot) {
+      if (snapshot.strategy !== config.strategy) throw new FileFormatError(run.paths.snapshot, `holds strategy '${snapshot.strategy}', the run uses '${config.strategy}'`);
+      strategy.loadState(snapshot.strategyState);
+      fromLine = snapshot.journalLines;
+    }
+    executor = await executorOf(config, runtime, runDir);
+    const runner = runnerOf(config, run, space, strategy, executor, runtime);
+    const file = run.paths.journal;
+    const lines = scanStoredRun(stored, runner.book, (event, line) => runner.restoreEvent(event, line, fromLine, file));
+    if (lines === 0) {
+      // Killed before its first line: the journal starts now, with the configuration's checksum.
+      const created = createdEvent(config as unknown as Record<string, unknown>);
+      run.journal.append(created);
+      runner.restoreEvent(created, 1, 0, file);
+    } else {
+      runner.markResumed();
+      (runtime.log ?? defaultLog)(`resuming ${run.paths.dir}: ${runner.book.done} children done, ${runner.book.unfinished().length} in flight`);
+    }
+    runtime.onStart?.(config);
+    return await drive(config, run, runner, executor);
+  } catch (err) {
+    run.close();
+    await executor?.close();
+    throw err;
   }
-  const executor = await executorOf(config, runtime, runDir);
-  runtime.onStart?.(config);
-  return drive(config, paths, space, strategy, executor, runtime, events, fromLine);
 }
 
-async function drive(
-  config: RunConfig, paths: RunPaths, space: SearchSpace<unknown>, strategy: Strategy<unknown>, executor: Executor,
-  runtime: RuntimeOptions, events: readonly JournalEvent[], fromLine: number | undefined,
-): Promise<RunSummary> {
-  const journal = new JournalWriter(paths.journal, { fsync: runtime.fsync });
-  const runner = new Runner({
-    strategy, space, executor, budget: config.budget, seed: config.seed, sink: journal,
+function runnerOf(config: RunConfig, run: OpenRun, space: SearchSpace<unknown>, strategy: Strategy<unknown>, executor: Executor, runtime: RuntimeOptions): Runner {
+  return new Runner({
+    strategy, space, executor, budget: config.budget, seed: config.seed, sink: run.journal,
     reject: costRejecter(config, space), snapshotEvery: runtime.snapshotEvery, onEvent: runtime.onEvent,
     ignoreFidelity: !honoursFidelity(config.evaluator),
-    snapshot: (data) => writeSnapshot(paths.snapshot, snapshotOf(config, space, data)),
+    snapshot: (data) => writeSnapshot(run.paths.snapshot, snapshotOf(config, space, data)),
   });
+}
+
+/** Runs to the end, then releases the run directory; a run that stopped short throws a RunStoppedError. */
+async function drive(config: RunConfig, run: OpenRun, runner: Runner, executor: Executor): Promise<RunSummary> {
   try {
-    if (fromLine !== undefined) {
-      runner.restore(events, fromLine, paths.journal);
-      runner.markResumed();
-      (runtime.log ?? defaultLog)(`resuming ${paths.dir}: ${runner.book.done} children done, ${runner.book.unfinished().length} in flight`);
-    }
     const book = await runner.run();
-    return summarise(paths.dir, config.seed, book);
+    const summary = summarise(run.paths.dir, config.seed, book);
+    if (runner.stopReason !== undefined) {
+      throw new RunStoppedError(`${run.paths.dir}: stopped after ${summary.evaluations} of ${config.budget} evaluations (${summary.children} children): ${runner.stopReason}. What it computed is kept (nas status ${run.paths.dir}).`);
+    }
+    if (summary.best === null && summary.evaluations > 0) {
+      throw new RunStoppedError(`${run.paths.dir}: no child could be scored (${summary.failed} failed); check the evaluator (nas status ${run.paths.dir} lists the failures)`);
+    }
+    return summary;
   } finally {
-    journal.close();
+    run.close();
     await executor.close();
   }
 }
@@ -205,8 +252,14 @@ function defaultLog(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
+/** The canonical hash of a population member (members that carry their configuration), else ''. */
+function hashOfMember(space: SearchSpace<unknown>, member: { id: number }): string {
+  const config = (member as { config?: unknown }).config;
+  return config === undefined ? '' : space.hash(config);
+}
+
 function snapshotOf(config: RunConfig, space: SearchSpace<unknown>, data: SnapshotData) {
-  const population = (data.strategy.population?.() ?? []).map((m) => ({ id: m.id, score: m.score, hash: data.book.trials[m.id]?.hash ?? '' }));
+  const population = (data.strategy.population?.() ?? []).map((m) => ({ id: m.id, score: m.score, hash: hashOfMember(space, m) }));
   return {
     journalLines: data.lines, strategy: config.strategy, strategyState: data.strategyState, population,
     rngs: findRngStates(data.strategyState), evaluations: data.book.evaluations, children: data.book.children, writtenAtMs: Date.now(),
@@ -218,9 +271,7 @@ export function summarise(runDir: string, seed: number, book: TrialBook): RunSum
   const best = book.best;
   return {
     runDir, seed, evaluations: book.evaluations, children: book.children,
-    failed: book.trials.filter((t) => t.state === 'failed').length,
-    duplicates: book.trials.filter((t) => t.duplicateOf !== undefined).length,
-    resumes: book.resumes,
+    failed: book.failed, duplicates: book.duplicates, resumes: book.resumes,
     best: best ? { id: best.id, hash: best.hash, score: best.score as number, ...(best.report !== undefined ? { report: best.report } : {}), config: best.config } : null,
   };
 }

@@ -3,13 +3,15 @@
  * complete line and the atomically replaced snapshot. The population comes from replaying the
  * strategy (snapshot + journal tail), so it is exact even between snapshots.
  */
-import { readJournal } from '../store/journal.ts';
-import { readRunConfig, runPaths } from '../store/run-dir.ts';
-import { readSnapshot } from '../store/snapshot.ts';
+import type { Strategy } from '../search/strategy.ts';
+import type { SearchSpace } from '../spaces/space.ts';
+import type { JournalEvent } from '../store/journal.ts';
+import type { RunSnapshot } from '../store/snapshot.ts';
 import { TrialBook, type TrialRecord } from './book.ts';
-import { parseRunConfig, type RunConfig } from './config.ts';
-import { replayStrategy } from './replay.ts';
+import type { RunConfig } from './config.ts';
+import { applyAt, replayStrategy } from './replay.ts';
 import { spaceOf, strategyOf } from './session.ts';
+import { loadStoredRun, scanStoredRun } from './stored-run.ts';
 
 /** A child as status shows it. */
 export interface ChildView {
@@ -46,50 +48,59 @@ export interface RunStatus {
 
 const view = (t: TrialRecord): ChildView => ({ id: t.id, hash: t.hash, score: t.score, report: t.report, config: t.config });
 
-/** Reads a run's status; `top` is how many of the best children to list (default 5). */
+/** Reads a run's status; `top` is how many of the best children to list (default 5). Never takes the run's lock. */
 export function runStatus(runDir: string, top = 5): RunStatus {
-  const paths = runPaths(runDir);
-  const config = parseRunConfig(readRunConfig(runDir), paths.config);
-  const { events } = readJournal(paths.journal);
-  const book = new TrialBook();
-  for (const e of events) book.apply(e);
+  const stored = loadStoredRun(runDir);
+  const { config, paths, snapshot } = stored;
+  const book = new TrialBook({ keepAll: true });
+  const replay = strategyReplay(config, snapshot);
+  let last: number | undefined;
+  scanStoredRun(stored, book, (event, line) => {
+    applyAt(book, event, paths.journal, line);
+    replay.apply(event, line, paths.journal);
+    last = event.t;
+  });
   const finished = book.trials.filter((t) => t.state === 'finished' && t.duplicateOf === undefined);
   finished.sort((a, b) => (b.score as number) - (a.score as number) || a.id - b.id);
-  const { population, note } = populationOf(config, paths, events);
-  const last = events[events.length - 1];
+  const { population, note } = replay.result();
   return {
-    runDir, config, evaluations: book.evaluations,
-    evaluated: book.trials.filter((t) => (t.state === 'finished' || t.state === 'failed') && t.duplicateOf === undefined && t.failure !== 'rejected').length,
-    children: book.children, duplicates: book.trials.filter((t) => t.duplicateOf !== undefined).length,
-    failed: book.trials.filter((t) => t.state === 'failed' && t.failure !== 'rejected').length,
-    rejected: book.trials.filter((t) => t.failure === 'rejected').length,
-    inFlight: book.unfinished().map((t) => t.id), resumes: book.resumes, lastEventAt: last?.t,
+    runDir, config, evaluations: book.evaluations, evaluated: book.evaluated,
+    children: book.children, duplicates: book.duplicates, failed: book.failed - book.rejected, rejected: book.rejected,
+    inFlight: book.unfinished().map((t) => t.id), resumes: book.resumes, lastEventAt: last,
     best: book.best ? view(book.best) : null, top: finished.slice(0, top).map(view),
     population: population.map((p) => ({ ...view(book.trials[p.id]), score: p.score })),
     ...(note ? { populationNote: note } : {}),
   };
 }
 
-function populationOf(config: RunConfig, paths: ReturnType<typeof runPaths>, events: ReturnType<typeof readJournal>['events']): { population: Array<{ id: number; score: number }>; note?: string } {
+/**
+ * The strategy rebuilt alongside the journal scan (snapshot, then the lines after it), for its
+ * population; when it cannot be rebuilt, the snapshot's population and why.
+ */
+function strategyReplay(config: RunConfig, snapshot: RunSnapshot | undefined) {
+  let strategy: Strategy<unknown> | undefined;
+  let space: SearchSpace<unknown> | undefined;
+  let failure: string | undefined;
+  const from = snapshot?.journalLines ?? 0;
   try {
-    const space = spaceOf(config);
-    const strategy = strategyOf(config, space);
-    const snapshot = readSnapshot(paths.snapshot);
-    let from = 0;
-    if (snapshot && snapshot.journalLines <= events.length) {
-      strategy.loadState(snapshot.strategyState);
-      from = snapshot.journalLines;
-    }
-    replayStrategy(strategy, space, events, from, paths.journal);
-    return { population: [...(strategy.population?.() ?? [])] };
+    space = spaceOf(config);
+    strategy = strategyOf(config, space);
+    if (snapshot) strategy.loadState(snapshot.strategyState);
   } catch (err) {
-    const snapshot = (() => {
-      try {
-        return readSnapshot(paths.snapshot);
-      } catch {
-        return undefined;
-      }
-    })();
-    return { population: snapshot?.population ?? [], note: `population from the last snapshot: ${(err as Error).message}` };
+    failure = (err as Error).message;
   }
+  return {
+    apply(event: JournalEvent, line: number, file: string): void {
+      if (failure !== undefined || !strategy || !space || line <= from) return;
+      try {
+        replayStrategy(strategy, space, [event], 0, file, line - 1);
+      } catch (err) {
+        failure = (err as Error).message;
+      }
+    },
+    result(): { population: Array<{ id: number; score: number }>; note?: string } {
+      if (failure === undefined && strategy) return { population: [...(strategy.population?.() ?? [])] };
+      return { population: snapshot?.population ?? [], note: `population from the last snapshot: ${failure ?? 'no strategy'}` };
+    },
+  };
 }

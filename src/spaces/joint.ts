@@ -143,6 +143,10 @@ export class JointSpace<A> implements SearchSpace<JointValue<A>> {
     return this.arch.size() * this.hparams.size();
   }
 
+  distinctSize(): number {
+    return (this.arch.distinctSize?.() ?? this.arch.size()) * this.hparams.size();
+  }
+
   describe(): string {
     return [
       `joint space '${this.name}': architecture x hyperparameters, size ${this.size()}${this.description ? `\n  ${this.description}` : ''}`,

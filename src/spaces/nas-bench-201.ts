@@ -120,6 +120,11 @@ export class Nb201Space implements SearchSpace<Nb201Genome> {
     return this.config.ops.length ** NB201_EDGES.length;
   }
 
+  /** What a budget can reach: the cells distinct up to dead edges. */
+  distinctSize(): number {
+    return this.distinctNetworks();
+  }
+
   /** Number of distinct canonical hashes (cells equal up to dead edges), counted by enumeration. */
   distinctNetworks(): number {
     if (this.classes === undefined) {

@@ -63,6 +63,12 @@ export interface SearchSpace<C> {
   toJSON(value: C): unknown;
   /** Number of distinct members, or Infinity for continuous spaces. */
   size(): number;
+  /**
+   * Number of members with distinct canonical hashes, where it is known exactly and cheap to count
+   * (NAS-Bench-201 cells equal up to dead edges count once). A run refuses a budget above it (or above
+   * `size()` when this is absent), since duplicates are never evaluated twice.
+   */
+  distinctSize?(): number;
   /** A readable multi-line summary (what `nas space show` prints). */
   describe(): string;
 }

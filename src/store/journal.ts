@@ -2,12 +2,27 @@
  * The run's append-only journal: one JSON object per line, one line per event (asked, started,
  * finished, failed, resumed). Each append is one write followed by fsync, so an event is on disk before
  * the run acts on it; appends are O(1). Only newline-terminated lines count: a last line cut short by a
- * kill is ignored on read and cut off before the next append. Any other bad line is an error naming the
- * file and the line.
+ * kill is ignored on read and cut off by the next writer (the run directory's lock holder) before it
+ * appends. Any other bad line is an error naming the file and the line.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { FileFormatError } from '../core/errors.ts';
+import { closeSync, constants, existsSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { FileFormatError, UsageError, withStorage } from '../core/errors.ts';
 import type { FailureKind } from '../core/trial.ts';
+import type { RunLock } from './run-lock.ts';
+
+/**
+ * The first event of a run's journal: the configuration the run was created with and its checksum,
+ * so a config.json edited afterwards is detected (and what changed named) instead of silently
+ * changing the run. Journals written before this event existed start with `asked`; they still load.
+ */
+export interface CreatedEvent {
+  e: 'created';
+  /** SHA-256 (hex) of the configuration's canonical JSON (keys sorted). */
+  configSha256: string;
+  /** The configuration itself, as config.json held it. */
+  config: Record<string, unknown>;
+  t: number;
+}
 
 /** A child was proposed by the strategy. */
 export interface AskedEvent {
@@ -65,7 +80,7 @@ export interface ResumedEvent {
   t: number;
 }
 
-export type JournalEvent = AskedEvent | StartedEvent | FinishedEvent | FailedEvent | ResumedEvent;
+export type JournalEvent = CreatedEvent | AskedEvent | StartedEvent | FinishedEvent | FailedEvent | ResumedEvent;
 
 /** What `readJournal` found. */
 export interface JournalContents {
@@ -76,6 +91,12 @@ export interface JournalContents {
   /** True when the file ended in a line without its newline (cut short by a kill). */
   truncatedTail: boolean;
 }
+
+/** What `scanJournal` found, without the events themselves. */
+export type JournalScan = Omit<JournalContents, 'events'> & {
+  /** Complete lines (events) read. */
+  lines: number;
+};
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
@@ -98,21 +119,75 @@ function problemOf(v: unknown): string | undefined {
       return isInt(o.id) && typeof o.failure === 'string' ? undefined : "a 'failed' event needs integer 'id' and string 'failure'";
     case 'resumed':
       return undefined;
+    case 'created':
+      return typeof o.configSha256 === 'string' && typeof o.config === 'object' && o.config !== null && !Array.isArray(o.config)
+        ? undefined : "a 'created' event needs string 'configSha256' and object 'config'";
     default:
-      return `unknown event '${String(o.e)}' (accepted: asked, started, finished, failed, resumed)`;
+      return `unknown event '${String(o.e)}' (accepted: created, asked, started, finished, failed, resumed)`;
   }
 }
 
-/** Reads a journal; a missing file is an empty journal. */
+const CHUNK = 1 << 20;
+
+/**
+ * Streams a journal's complete lines to `onEvent` (event, 1-based line number) in file order, holding
+ * one chunk of the file at a time, so reading a long run costs memory for what `onEvent` keeps only.
+ * A missing file is an empty journal; a last line without its newline is skipped (a write cut short);
+ * any other bad line throws a FileFormatError naming the file and the line.
+ */
+export function scanJournal(file: string, onEvent: (event: JournalEvent, line: number) => void): JournalScan {
+  if (!existsSync(file)) return { lines: 0, validBytes: 0, truncatedTail: false };
+  const fd = withStorage('read', file, () => openSync(file, 'r'));
+  try {
+    const buf = Buffer.alloc(CHUNK);
+    let carry: Buffer = Buffer.alloc(0);
+    let line = 0;
+    let validBytes = 0;
+    let pos = 0;
+    for (;;) {
+      const n = withStorage('read', file, () => readSync(fd, buf, 0, CHUNK, pos));
+      if (n === 0) break;
+      pos += n;
+      const data = carry.length ? Buffer.concat([carry, buf.subarray(0, n)]) : buf.subarray(0, n);
+      let from = 0;
+      for (let nl = data.indexOf(0x0a, from); nl >= 0; nl = data.indexOf(0x0a, from)) {
+        onEvent(parseLine(file, data.toString('utf8', from, nl), ++line), line);
+        validBytes += nl + 1 - from;
+        from = nl + 1;
+      }
+      carry = Buffer.from(data.subarray(from));
+    }
+    return { lines: line, validBytes, truncatedTail: carry.length > 0 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first event of a journal (its `created` event in runs since it exists), or undefined when it has none. */
+export function readFirstEvent(file: string): JournalEvent | undefined {
+  if (!existsSync(file)) return undefined;
+  const fd = withStorage('read', file, () => openSync(file, 'r'));
+  try {
+    const chunks: Buffer[] = [];
+    for (let pos = 0; ;) {
+      const buf = Buffer.alloc(64 * 1024);
+      const n = withStorage('read', file, () => readSync(fd, buf, 0, buf.length, pos));
+      if (n === 0) return undefined;
+      pos += n;
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      chunks.push(buf.subarray(0, nl >= 0 ? nl : n));
+      if (nl >= 0) return parseLine(file, Buffer.concat(chunks).toString('utf8'), 1);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads a whole journal into memory (tests and small runs; long runs stream with `scanJournal`). */
 export function readJournal(file: string): JournalContents {
-  if (!existsSync(file)) return { events: [], validBytes: 0, truncatedTail: false };
-  const buf = readFileSync(file);
-  const lastNewline = buf.lastIndexOf(0x0a);
-  const validBytes = lastNewline + 1;
-  const text = buf.subarray(0, validBytes).toString('utf8');
-  const lines = text.length ? text.slice(0, -1).split('\n') : [];
-  const events = lines.map((line, i) => parseLine(file, line, i + 1));
-  return { events, validBytes, truncatedTail: validBytes < buf.length };
+  const events: JournalEvent[] = [];
+  const { validBytes, truncatedTail } = scanJournal(file, (e) => events.push(e));
+  return { events, validBytes, truncatedTail };
 }
 
 function parseLine(file: string, line: string, lineNo: number): JournalEvent {
@@ -133,40 +208,59 @@ export interface JournalWriterOptions {
   fsync?: boolean;
 }
 
-/** Appends events to a journal file, one fsynced line each. */
+/**
+ * Appends events to a journal file, one fsynced line each. The file is opened for appending only
+ * (O_APPEND): every write lands at the end whatever else happened to the file. Only the holder of the
+ * run directory's lock may construct one, which is what makes it the one writer.
+ */
 export class JournalWriter {
   private fd: number | undefined;
   private readonly fsync: boolean;
-  /** Byte offset of the next append. */
-  private position: number;
+  /** Set once an append failed: the file may end in a torn line, so nothing more is appended. */
+  private broken: Error | undefined;
   readonly file: string;
 
   /**
-   * Opens `file` for appending, first cutting off a last line without its newline (a write cut short
-   * by a kill) so the next event starts on a fresh line.
+   * Opens `file` for appending. A last line without its newline (a write cut short by a kill or a full
+   * disk) is cut off first, so the next event starts on a fresh line: a repair only the lock holder
+   * (`lock`, proof that this process owns the run directory) may make.
    */
-  constructor(file: string, options: JournalWriterOptions = {}) {
+  constructor(file: string, lock: RunLock, options: JournalWriterOptions = {}) {
+    if (!lock.held) throw new UsageError(`journal ${file}: the run directory's lock is not held`);
     this.file = file;
     this.fsync = options.fsync ?? true;
-    const { validBytes } = readJournal(file);
-    this.fd = openSync(file, existsSync(file) ? 'r+' : 'w');
-    if (fstatSync(this.fd).size !== validBytes) {
-      ftruncateSync(this.fd, validBytes);
-      fsyncSync(this.fd);
+    const { validBytes, truncatedTail } = scanJournal(file, () => undefined);
+    if (truncatedTail) {
+      withStorage('repair the torn last line of', file, () => {
+        const fd = openSync(file, 'r+');
+        try {
+          ftruncateSync(fd, validBytes);
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      });
     }
-    this.position = validBytes;
+    this.fd = withStorage('open for appending', file, () => openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o644));
   }
 
   /** Appends one event and (by default) fsyncs it before returning. */
   append(event: JournalEvent): void {
-    if (this.fd === undefined) throw new Error(`journal ${this.file} is closed`);
+    if (this.broken) throw this.broken;
+    if (this.fd === undefined) throw new UsageError(`journal ${this.file} is closed`);
+    const fd = this.fd;
     const bytes = Buffer.from(`${JSON.stringify(event)}\n`, 'utf8');
-    let off = 0;
-    while (off < bytes.length) {
-      off += writeSync(this.fd, bytes, off, bytes.length - off, this.position + off);
+    try {
+      withStorage('append to', this.file, () => {
+        // One write call per line: with O_APPEND it lands whole at the end of the file.
+        let off = writeSync(fd, bytes, 0, bytes.length);
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+        if (this.fsync) fsyncSync(fd);
+      });
+    } catch (err) {
+      this.broken = err as Error;
+      throw err;
     }
-    this.position += bytes.length;
-    if (this.fsync) fsyncSync(this.fd);
   }
 
   close(): void {
