@@ -54,7 +54,7 @@ const evolve: CommandModule<object, EvolveArgs> = {
     };
     const strategyOptions = { population: argv.population, sample: argv.sample };
     const summary = await executeRun({
-      given: givenConfig(argv, 'evolve', argv.strategy, strategyOptions),
+      given: await givenConfig(argv, 'evolve', argv.strategy, strategyOptions),
       defaults: { space: 'nasnet-cell', strategy: 'aging', strategyOptions: evolveDefaults(argv.strategy) },
       resume: argv.resume, runDir: argv['run-dir'], runtime,
     });

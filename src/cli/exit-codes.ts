@@ -26,9 +26,14 @@ export const EXIT_CODES = {
 /** A command line that yargs refused (unknown option, missing argument). */
 export class CliUsageError extends NasError {}
 
+/** An error yargs raised for the command line (it wraps what an option's coerce function throws). */
+function isYargsError(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'YError';
+}
+
 /** The exit code of an error. */
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof CliUsageError || err instanceof OptionError) return EXIT_CODES.usage;
+  if (err instanceof CliUsageError || err instanceof OptionError || isYargsError(err)) return EXIT_CODES.usage;
   if (err instanceof RunBusyError) return EXIT_CODES.busy;
   if (err instanceof RunStoppedError) return EXIT_CODES.stopped;
   if (err instanceof StorageError) return EXIT_CODES.storage;
@@ -46,6 +51,7 @@ export function messageOf(err: unknown): string {
     return new StorageError(errno, e.syscall ?? 'use', e.path ?? '(a file)').message;
   }
   if (err instanceof CliUsageError) return `${err.message}\nRun \`nas --help\` for usage.`;
+  if (isYargsError(err)) return err.message;
   if (err instanceof NasError) return err.message;
   const e = err instanceof Error ? err : new Error(String(err));
   return `unexpected error (a bug in nas; please report it): ${e.stack ?? e.message}`;

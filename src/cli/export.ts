@@ -16,12 +16,13 @@ interface ExportArgs {
   'retrain-epochs'?: number;
   retrain: boolean;
   backend?: BackendName;
+  dataset?: string;
   json: boolean;
 }
 
 /** The readable report. */
 export function formatExport(s: ExportRunSummary): string {
-  const how = s.source === 'kept' ? 'the weights the run kept' : `retrained for ${s.epochs} epoch(s) with the child's seed`;
+  const how = s.source === 'kept' ? `the weights the run kept (validated on ${s.dataset})` : `retrained for ${s.epochs} epoch(s) with the child's seed on ${s.dataset}`;
   return [
     `exported child ${s.id} (${s.hash}, score ${s.score}) of ${s.runDir} to ${s.outDir}`,
     `  weights: ${how}; ${s.params.toLocaleString('en-US')} parameters; validation accuracy ${s.valAccuracy.toFixed(4)} (backend ${s.backend})`,
@@ -40,11 +41,12 @@ const exportModule: CommandModule<object, ExportArgs> = {
       .option('id', numeric('id', 'child to export [default: the best]'))
       .option('retrain-epochs', numeric('retrain-epochs', "epochs when the run kept no weights for the child [default: the run's epochs, else 1]"))
       .option('retrain', { type: 'boolean', default: false, describe: 'retrain even when the run kept the child\'s weights' })
+      .option('dataset', { type: 'string', describe: "dataset of a retrain, e.g. cifar10:data/datasets/cifar-10-batches-bin [default: the run's, else fashion-mnist-mini]" })
       .option('backend', { choices: BACKEND_NAMES, describe: "tfjs backend [default: the run's, else auto]" })
       .option('json', { type: 'boolean', default: false, describe: 'print a JSON summary as the last line of stdout' }) as unknown as Argv<ExportArgs>,
   handler: async (argv) => {
     const summary = await exportRun({
-      runDir: argv['run-dir'], out: argv.out, id: argv.id, retrainEpochs: argv['retrain-epochs'], retrain: argv.retrain, backend: argv.backend,
+      runDir: argv['run-dir'], out: argv.out, id: argv.id, retrainEpochs: argv['retrain-epochs'], retrain: argv.retrain, backend: argv.backend, dataset: argv.dataset,
     });
     process.stdout.write(argv.json ? `${JSON.stringify({ ...summary, probe: undefined })}\n` : `${formatExport(summary)}\n`);
   },

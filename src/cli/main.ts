@@ -20,14 +20,16 @@ function optionName(token: string): string | undefined {
 /** Refuses an option given twice (`--metric a --metric b`): nas never picks one or joins them silently. */
 export function refuseRepeatedOptions(argv: readonly string[]): void {
   const seen = new Map<string, string>();
-  for (const token of argv) {
-    if (token === '--') break;
+  argv.forEach((token, i) => {
+    if (token === '--' || argv.indexOf('--') >= 0 && i > argv.indexOf('--')) return;
     const name = optionName(token);
-    if (name === undefined) continue;
+    if (name === undefined) return;
+    const next = argv[i + 1];
+    const shown = token.includes('=') || next === undefined || /^--?[a-z]/i.test(next) ? token : `${token} ${next}`;
     const first = seen.get(name);
-    if (first !== undefined) throw new OptionError(`--${name} is given twice (${first} and ${token}); give each option once`);
-    seen.set(name, token);
-  }
+    if (first !== undefined) throw new OptionError(`--${name} is given twice (${first}, then ${shown}); give each option once`);
+    seen.set(name, shown);
+  });
 }
 
 /** Runs the CLI with `argv` (without node and script). Returns the exit code; never calls process.exit. */

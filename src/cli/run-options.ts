@@ -5,8 +5,9 @@
  * gave (and refuse those that differ from the run's); `runDefaults` fills them for a new run.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
-import { FileFormatError } from '../core/errors.ts';
+import { FileFormatError, OptionError, ValidationError, withStorage } from '../core/errors.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { RuntimeOptions } from '../run/session.ts';
 import { numeric } from './numeric.ts';
@@ -33,6 +34,7 @@ export interface RunArgs {
   'snapshot-every'?: number;
   timeout?: number;
   'worker-memory'?: number;
+  'force-workers'?: boolean;
 }
 
 /** Adds the shared options to a command's builder. */
@@ -57,31 +59,81 @@ export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
     .option('recycle-after', numeric('recycle-after', 'evaluations per worker process before a fresh one replaces it [default: 50]'))
     .option('snapshot-every', numeric('snapshot-every', 'outcomes between snapshots [default: 25]'))
     .option('timeout', numeric('timeout', 'seconds a child may take in a worker before it fails with timeout'))
-    .option('worker-memory', numeric('worker-memory', 'heap limit of each worker process in MiB')) as unknown as Argv<T & RunArgs>;
+    .option('worker-memory', numeric('worker-memory', 'heap limit of each worker process in MiB'))
+    .option('force-workers', { type: 'boolean', describe: `allow more --workers than ${workerCap()} (twice this machine's CPU cores)` }) as unknown as Argv<T & RunArgs>;
+}
+
+/** The most workers a run gets without --force-workers: twice the CPU cores (each worker is a process). */
+export function workerCap(): number {
+  return 2 * availableParallelism();
+}
+
+/** Options that only the process executor reads. */
+const PROCESS_ONLY = ['recycle-after', 'worker-memory', 'timeout'] as const;
+
+/**
+ * Refuses options that contradict each other or the machine: `--resume` with `--run-dir` (a resume
+ * continues the run where it is), process-pool options with `--executor inline`, and more workers than
+ * the machine can sensibly run unless forced.
+ */
+export function checkRunArgs(args: RunArgs): void {
+  if (args.resume !== undefined && args['run-dir'] !== undefined) {
+    throw new OptionError(`--resume ${args.resume} and --run-dir ${args['run-dir']} contradict each other: a resume continues the run in its own directory; give only --resume`);
+  }
+  if (args.executor === 'inline') {
+    const given = PROCESS_ONLY.filter((o) => args[o] !== undefined);
+    if (given.length) throw new OptionError(`${given.map((o) => `--${o}`).join(', ')} only apply to worker processes, not to --executor inline; drop ${given.length > 1 ? 'them' : 'it'} or use --executor process`);
+  }
+  const cap = workerCap();
+  if (args.workers !== undefined && args.workers > cap && args['force-workers'] !== true) {
+    throw new OptionError(`--workers ${args.workers}: this machine has ${availableParallelism()} CPU cores, and each worker is a process of its own; accepted: at most ${cap} (twice the cores), or more with --force-workers`);
+  }
+}
+
+/**
+ * Reads an experiment file: a JSON object of the train evaluator's options, each checked here so that
+ * an error names the file and the field (`experiments/x.json, field 'batchSize': got -3; accepted: ...`).
+ */
+export async function readExperiment(file: string, trains: boolean): Promise<Record<string, unknown>> {
+  if (!existsSync(file)) throw new FileFormatError(file, 'no such experiment file');
+  let value: unknown;
+  try {
+    value = JSON.parse(withStorage('read', file, () => readFileSync(file, 'utf8')));
+  } catch (err) {
+    if (err instanceof FileFormatError) throw err;
+    throw new FileFormatError(file, `not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FileFormatError(file, `got ${JSON.stringify(value)}; accepted: a JSON object of training options such as {"epochs": 1, "dataset": "fashion-mnist-mini"}`);
+  }
+  const options = value as Record<string, unknown>;
+  if (trains) {
+    const { trainSettings } = await import('../evaluators/train.ts');
+    try {
+      trainSettings(options);
+    } catch (err) {
+      throw err instanceof ValidationError ? err.inFile(file) : err;
+    }
+  }
+  return options;
 }
 
 /** Evaluator options from --experiment, --epochs and --dataset (flags win over the file). */
-export function evaluatorOptionsOf(args: RunArgs): Record<string, unknown> | undefined {
+export async function evaluatorOptionsOf(args: RunArgs): Promise<Record<string, unknown> | undefined> {
   let out: Record<string, unknown> | undefined;
-  if (args.experiment !== undefined) {
-    if (!existsSync(args.experiment)) throw new FileFormatError(args.experiment, 'no such experiment file');
-    try {
-      out = JSON.parse(readFileSync(args.experiment, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      throw new FileFormatError(args.experiment, `not valid JSON: ${(err as Error).message}`);
-    }
-  }
+  if (args.experiment !== undefined) out = await readExperiment(args.experiment, (args.evaluator ?? 'train') === 'train');
   if (args.epochs !== undefined) out = { ...out, epochs: args.epochs };
   if (args.dataset !== undefined) out = { ...out, dataset: args.dataset };
   return out;
 }
 
 /** The result-deciding options the user gave (for a resume's comparison), strategy options apart. */
-export function givenConfig(args: RunArgs, command: string, strategy: string | undefined, strategyOptions: Record<string, unknown>): Partial<RunConfig> {
+export async function givenConfig(args: RunArgs, command: string, strategy: string | undefined, strategyOptions: Record<string, unknown>): Promise<Partial<RunConfig>> {
+  checkRunArgs(args);
   const given: Partial<RunConfig> = {
     command, space: args.space, strategy, budget: args.budget, seed: args.seed, workers: args.workers,
     evaluator: args.evaluator, metric: args.metric, report: args.report, maxParams: args['max-params'], maxMadds: args['max-madds'],
-    evaluatorOptions: evaluatorOptionsOf(args),
+    evaluatorOptions: await evaluatorOptionsOf(args),
   };
   if (Object.values(strategyOptions).some((v) => v !== undefined)) given.strategyOptions = strategyOptions;
   return given;

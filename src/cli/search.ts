@@ -4,7 +4,7 @@
  * `nas evolve` (src/run/session.ts). Synthetic objectives report their regret.
  */
 import type { Argv, CommandModule } from 'yargs';
-import { ValidationError } from '../core/errors.ts';
+import { OptionError, ValidationError } from '../core/errors.ts';
 import type { RunConfig } from '../run/config.ts';
 import { isSynthetic, regretOf } from '../run/regret.ts';
 import { defaultRunDir, executeRun, type RuntimeOptions } from '../run/session.ts';
@@ -113,7 +113,10 @@ const search: CommandModule<object, SearchArgs> = {
   handler: async (argv) => {
     const strategy = checkStrategy(argv.strategy);
     const objective = checkObjective(argv.objective ?? argv.evaluator);
-    const given = givenConfig({ ...argv, evaluator: objective }, 'search', strategy, strategyOptionsOf(argv));
+    if (argv.objective !== undefined && argv.evaluator !== undefined && argv.objective !== argv.evaluator) {
+      throw new OptionError(`--objective ${argv.objective} and --evaluator ${argv.evaluator} name two objectives (they are one option); give one`);
+    }
+    const given = await givenConfig({ ...argv, evaluator: objective }, 'search', strategy, strategyOptionsOf(argv));
     const seen: { config?: RunConfig } = {};
     const { runtime, bar } = runtimeWithProgress(argv, seen);
     try {

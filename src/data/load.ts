@@ -86,6 +86,19 @@ function checkOptions(o: LoadDatasetOptions): void {
   }
 }
 
+/**
+ * Refuses training images of fewer than two classes (a one-class folder, a --limit that keeps one
+ * label): nothing can be learned from them, and tfjs would fail deep inside with `oneHot: depth`.
+ */
+function checkClasses(train: ImageSet, spec: string, dir: string): void {
+  const seen = new Set<number>();
+  for (let i = 0; i < train.count && seen.size < 2; i++) seen.add(train.labels[i]);
+  if (train.numClasses < 2 || seen.size < 2) {
+    const what = train.numClasses < 2 ? `${train.numClasses} class${train.numClasses === 1 ? '' : 'es'}` : `training images of one class only (label ${[...seen][0]})`;
+    throw new ValidationError(`dataset ${spec} (${dir}) has ${what}`, { field: 'dataset' }, 'training images of at least two classes');
+  }
+}
+
 /** Reads the files of a parsed spec. */
 async function readSpec(spec: DatasetSpec, o: LoadDatasetOptions): Promise<{ sets: TrainTestSets; dir: string }> {
   const common = { limit: o.limit, includeTest: o.includeTest };
@@ -119,6 +132,7 @@ export async function loadDataset(spec: string | DatasetSpec, options: LoadDatas
   const parsed = typeof spec === 'string' ? parseDatasetSpec(spec) : spec;
   checkOptions(options);
   const { sets, dir } = await readSpec(parsed, options);
+  checkClasses(sets.train, parsed.text, dir);
   const valFraction = options.valFraction ?? 0.1;
   const seed = options.seed ?? 0;
   const { train, val } = splitValidation(sets.train, {

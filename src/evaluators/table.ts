@@ -9,9 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
-import { FileFormatError, NasError, ValidationError } from '../core/errors.ts';
+import { parse } from 'csv-parse/sync';
+import { FileFormatError, StorageError, ValidationError, errnoOf } from '../core/errors.ts';
 import type { EvalRequest, EvalResult } from '../core/trial.ts';
-import { nb201ToArch, validateNb201Genome } from '../genome/nb201.ts';
+import { nb201FromArch, nb201ToArch, validateNb201Genome } from '../genome/nb201.ts';
 
 /** A benchmark table in memory: the column names and one row of numbers per architecture string. */
 export interface BenchmarkTable {
@@ -32,8 +33,45 @@ export interface TableEvaluatorOptions {
 
 const KEY_COLUMN = 'arch';
 const CACHE = new Map<string, BenchmarkTable>();
+const NUMBER_CELL = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+const MISSING_CELL = /^(nan|na)$/i;
 
-/** Reads (once per process) a benchmark CSV keyed by its `arch` column. */
+/** Parses the CSV text into records with their line numbers; a malformed file names its line. */
+function parseCsv(file: string, text: string): Array<{ record: string[]; line: number }> {
+  try {
+    const rows = parse(text, { bom: true, info: true, skip_empty_lines: true, trim: true }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    return rows.map((r) => ({ record: r.record, line: r.info.lines }));
+  } catch (err) {
+    const e = err as { message: string; lines?: number };
+    throw new FileFormatError(file, `not a valid CSV file: ${e.message}`, e.lines);
+  }
+}
+
+/** One numeric cell: a number, or `nan`/`na` for a value the benchmark lacks. */
+function cellValue(file: string, text: string, column: string, line: number): number {
+  if (NUMBER_CELL.test(text)) return Number(text);
+  if (MISSING_CELL.test(text)) return Number.NaN;
+  const got = text === '' ? 'an empty cell' : `'${text}'`;
+  throw new FileFormatError(file, `column '${column}': ${got}; accepted: a number, or nan for a missing value`, line);
+}
+
+/** The row key: the arch cell as the benchmark's canonical cell string; anything else names the line. */
+function archKey(file: string, text: string, line: number): string {
+  try {
+    return nb201ToArch(nb201FromArch(text));
+  } catch (err) {
+    const why = err instanceof ValidationError ? `${err.problem}${err.accepted ? `; accepted: ${err.accepted}` : ''}` : (err as Error).message;
+    throw new FileFormatError(file, `column '${KEY_COLUMN}': ${why}`, line);
+  }
+}
+
+/**
+ * Reads (once per process) a benchmark CSV keyed by its `arch` column, through csv-parse (quoted
+ * fields, a byte-order mark and CRLF line ends are read as they should be). Refused, naming the file
+ * and line: a malformed CSV, a header without `arch` or with a repeated column, a row whose arch is not
+ * a cell string, a cell that is not a number (an empty one included; `nan` marks a missing value), an
+ * arch given twice, and a table without rows.
+ */
 export function loadBenchmarkTable(file: string): BenchmarkTable {
   const cached = CACHE.get(file);
   if (cached) return cached;
@@ -41,20 +79,25 @@ export function loadBenchmarkTable(file: string): BenchmarkTable {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new NasError(`cannot read the benchmark table ${file}: ${(err as Error).message}`);
+    const errno = errnoOf(err);
+    throw errno === 'ENOENT' ? new FileFormatError(file, 'no such benchmark table') : new StorageError(errno ?? 'EIO', 'read the benchmark table', file);
   }
-  const lines = text.split(/\r?\n/);
-  const header = lines[0].split(',');
+  const records = parseCsv(file, text);
+  if (records.length === 0) throw new FileFormatError(file, 'empty file; accepted: a header with an \'arch\' column, then one row per architecture');
+  const header = records[0].record;
   const keyAt = header.indexOf(KEY_COLUMN);
-  if (keyAt < 0) throw new FileFormatError(file, `no '${KEY_COLUMN}' column in the header (${header.join(', ')})`, 1);
+  if (keyAt < 0) throw new FileFormatError(file, `no '${KEY_COLUMN}' column in the header (${header.map((h) => `'${h}'`).join(', ')})`, records[0].line);
+  const repeated = header.find((h, i) => header.indexOf(h) !== i);
+  if (repeated !== undefined) throw new FileFormatError(file, `column '${repeated}' appears twice in the header`, records[0].line);
+  if (records.length === 1) throw new FileFormatError(file, 'a header and no rows; accepted: one row per architecture');
   const rows = new Map<string, number[]>();
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i] === '') continue;
-    const cells = lines[i].split(',');
-    if (cells.length !== header.length) {
-      throw new FileFormatError(file, `${cells.length} fields where the header has ${header.length}`, i + 1);
-    }
-    rows.set(cells[keyAt], cells.map((c, j) => (j === keyAt ? Number.NaN : Number(c))));
+  const lineOf = new Map<string, number>();
+  for (const { record, line } of records.slice(1)) {
+    const key = archKey(file, record[keyAt], line);
+    const first = lineOf.get(key);
+    if (first !== undefined) throw new FileFormatError(file, `architecture ${key} appears twice (lines ${first} and ${line}); accepted: one row per architecture`, line);
+    lineOf.set(key, line);
+    rows.set(key, record.map((c, j) => (j === keyAt ? Number.NaN : cellValue(file, c, header[j], line))));
   }
   const table: BenchmarkTable = { file, columns: header, rows };
   CACHE.set(file, table);

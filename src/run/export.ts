@@ -4,6 +4,7 @@
  * every child's under `weights/<id>/`; train runs keep their best children's there, evaluator option
  * `keepWeights`), else retraining it with its own seed on the run's dataset.
  */
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NasError, ValidationError } from '../core/errors.ts';
 import { selectBackend, BACKEND_NAMES, type BackendName } from '../backends/backend.ts';
@@ -11,6 +12,7 @@ import { exportChild } from '../evaluators/export-child.ts';
 import type { ExportResult } from '../model/export.ts';
 import { weightsDirOf } from '../evaluators/large-scale.ts';
 import { DirectoryWeightStore } from '../model/weight-inheritance.ts';
+import { DEFAULT_DATASET } from '../data/spec.ts';
 import { TrialBook, type TrialRecord } from './book.ts';
 import { applyAt } from './replay.ts';
 import { loadStoredRun, scanStoredRun } from './stored-run.ts';
@@ -30,6 +32,10 @@ export interface ExportRunOptions {
   backend?: BackendName;
   /** Retrain even when the run kept the child's weights. Default false. */
   retrain?: boolean;
+  /** Dataset of a retrain (a spec such as cifar10:<dir>). Default: the run's dataset, else fashion-mnist-mini. */
+  dataset?: string;
+  /** Where notices go (which dataset a retrain uses when the run had none). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 /** What `exportRun` did. */
@@ -40,6 +46,8 @@ export interface ExportRunSummary extends ExportResult {
   score: number;
   report?: number;
   backend: string;
+  /** The dataset the child was evaluated (and, when retrained, trained) on. */
+  dataset: string;
 }
 
 /** The finished child to export: `id`, or the best one. */
@@ -56,6 +64,9 @@ function pickChild(book: TrialBook, runDir: string, id: number | undefined): Tri
 
 /** Exports the best (or the named) child of the run in `o.runDir` to `o.out`. */
 export async function exportRun(o: ExportRunOptions): Promise<ExportRunSummary> {
+  if (existsSync(o.out) && !statSync(o.out).isDirectory()) {
+    throw new NasError(`--out ${o.out} is a file; accepted: a directory (new, or one to write into)`);
+  }
   const stored = loadStoredRun(o.runDir);
   const { config, paths } = stored;
   const book = new TrialBook({ keepAll: true });
@@ -67,10 +78,15 @@ export async function exportRun(o: ExportRunOptions): Promise<ExportRunSummary> 
   if (!BACKEND_NAMES.includes(requested)) throw new ValidationError(`unknown backend '${requested}'`, { field: 'backend' }, BACKEND_NAMES.join(', '));
   const backend = await selectBackend(requested);
   const kept = !o.retrain && store.has(source) ? store.trialDir(source) : undefined;
+  const runDataset = config.evaluatorOptions.dataset as string | undefined;
+  const dataset = o.dataset ?? runDataset ?? DEFAULT_DATASET;
+  if (kept === undefined && o.dataset === undefined && runDataset === undefined && !config.evaluator.startsWith('train')) {
+    (o.log ?? ((l: string) => process.stderr.write(`${l}\n`)))(`nas: ${o.runDir} scored its children with ${config.evaluator} and trained nothing, so the child is trained now, on ${dataset} (the default dataset); --dataset <spec> picks another, e.g. cifar10:data/datasets/cifar-10-batches-bin`);
+  }
   const result = await exportChild({
     space: spaceOf(config), config: child.config, seed: book.trials[source].seed, outDir: resolve(o.out), keptWeights: kept,
-    retrainEpochs: o.retrainEpochs ?? child.fidelity, evaluatorOptions: config.evaluatorOptions, baseDir: config.baseDir,
+    retrainEpochs: o.retrainEpochs ?? child.fidelity, evaluatorOptions: { ...config.evaluatorOptions, dataset }, baseDir: o.dataset !== undefined ? process.cwd() : config.baseDir,
     meta: { runDir: resolve(o.runDir), id: child.id, hash: child.hash, score: child.score, ...(child.report !== undefined ? { report: child.report } : {}) },
   });
-  return { ...result, runDir: o.runDir, id: child.id, hash: child.hash, score: child.score as number, ...(child.report !== undefined ? { report: child.report } : {}), backend: backend.backend };
+  return { ...result, runDir: o.runDir, id: child.id, hash: child.hash, score: child.score as number, ...(child.report !== undefined ? { report: child.report } : {}), backend: backend.backend, dataset };
 }

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileFormatError, UsageError, ValidationError } from '../core/errors.ts';
+import { FileFormatError, StorageError, UsageError, ValidationError, withStorage } from '../core/errors.ts';
 import { asObject } from '../genome/check.ts';
 import type { GenomeKind } from '../genome/genome.ts';
 import { hparamsSpaceFromJSON } from './hparams.ts';
@@ -97,16 +97,33 @@ export function spaceFromJSON(json: unknown, file: string): SearchSpace<unknown>
   }
 }
 
-/** Reads, validates and builds the space `nameOrFile` names (see `resolveSpaceFile`). */
+/** Space files being loaded, outermost first (a joint file names another file, which may name a third). */
+const LOADING: string[] = [];
+
+/**
+ * Reads, validates and builds the space `nameOrFile` names (see `resolveSpaceFile`). A file that names
+ * itself, directly or through others (a joint space whose `architecture` is its own file), is refused
+ * with the chain of files.
+ */
 export function loadSpace(nameOrFile: string): SearchSpace<unknown> {
   const file = resolveSpaceFile(nameOrFile);
+  if (LOADING.includes(file)) {
+    const chain = [...LOADING.slice(LOADING.indexOf(file)), file].join(' -> ');
+    throw new FileFormatError(LOADING[LOADING.length - 1], `refers to itself (${chain}); accepted: a space that names other spaces, never one that names it back`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(withStorage('read', file, () => readFileSync(file, 'utf8')));
   } catch (err) {
+    if (err instanceof FileFormatError || err instanceof StorageError) throw err;
     throw new FileFormatError(file, `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return spaceFromJSON(json, file);
+  LOADING.push(file);
+  try {
+    return spaceFromJSON(json, file);
+  } finally {
+    LOADING.pop();
+  }
 }
 
 /** The shipped space whose genomes have this kind (used when a genome file names no space). */
