@@ -128,6 +128,9 @@ export class TrialBook {
     if (event.id !== this.children) {
       throw new JournalOrderError(`'asked' event for child ${event.id}, expected child ${this.children} (children are asked in order 0, 1, 2, ...)`);
     }
+    if (this.running >= this.maxRunning) {
+      throw new JournalOrderError(`child ${event.id} asked while ${this.running} child(ren) run without an outcome; with ${this.maxRunning} worker(s) a child is asked only when one is free, so an outcome line is missing`);
+    }
     const key = dedupKey(event.hash, event.fidelity);
     const first = this.originals.get(key);
     const { id, hash, seed, config, parentId, fidelity } = event;
