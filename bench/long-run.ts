@@ -41,12 +41,13 @@ const config: RunConfig = {
 const quiet = { isTTY: false, write: () => true } as unknown as NodeJS.WriteStream;
 const bar = new ProgressBar({ budget: children, stream: quiet });
 const start = memory();
-const rows: string[] = [];
 const rates: number[] = [];
 let last = { at: performance.now(), children: 0 };
 
 console.log(`aging evolution (P 100, S 25) on branin, ${children} children, seed ${seed}${gc ? '' : ' (run with --expose-gc for heap figures after a collection)'}`);
 console.log(`start: heap ${mib(start.heap)} MiB, RSS ${mib(start.rss)} MiB`);
+console.log('\n| children | children/s over the stretch before | JS heap MiB | RSS MiB | heap bytes per child since start |');
+console.log('| --- | --- | --- | --- | --- |');
 await startRun(config, runDir, {
   executor: 'inline', fsync: false, log: () => undefined,
   onEvent: (event, book) => {
@@ -56,13 +57,10 @@ await startRun(config, runDir, {
     const rate = (book.children - last.children) / ((now - last.at) / 1000);
     rates.push(rate);
     const m = memory();
-    rows.push(`| ${book.children.toLocaleString('en-US')} | ${Math.round(rate).toLocaleString('en-US')} | ${mib(m.heap)} | ${mib(m.rss)} | ${((m.heap - start.heap) / book.children).toFixed(0)} |`);
+    console.log(`| ${book.children.toLocaleString('en-US')} | ${Math.round(rate).toLocaleString('en-US')} | ${mib(m.heap)} | ${mib(m.rss)} | ${((m.heap - start.heap) / book.children).toFixed(0)} |`);
     last = { at: performance.now(), children: book.children };
   },
 });
-console.log('\n| children | children/s over the stretch before | JS heap MiB | RSS MiB | heap bytes per child since start |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const row of rows) console.log(row);
 if (rates.length > 1) console.log(`\nrate over the last stretch / over the first: ${(rates[rates.length - 1] / rates[0]).toFixed(2)}`);
 console.log(`journal: ${mib(statSync(join(runDir, 'journal.jsonl')).size)} MiB`);
 
