@@ -66,8 +66,8 @@ describe('nas train', () => {
 
   it('rejects bad options with the accepted values', async () => {
     const bad = await nas('train', ...common, '--genome', genome, '--epochs', '0');
-    expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/--epochs.*got 0.*a positive integer/);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--epochs: got 0, out of range; accepted: an integer from 1 to 10000/);
     const opt = await nas('train', ...common, '--genome', genome, '--optimizer', 'rmsprop');
     expect(opt.code).toBe(2);
     expect(opt.err).toMatch(/sgd.*adam/);
