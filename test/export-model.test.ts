@@ -102,7 +102,7 @@ describe('nas export', () => {
     const genome = loadSpace(spaceFile).validate(JSON.parse(readFileSync(join(out, 'genome.json'), 'utf8'))) as { normal: { blocks: Array<{ ops: string[] }> }; reduction: { blocks: Array<{ ops: string[] }> } };
     for (const cell of ['normal', 'reduction'] as const) {
       const svg = readFileSync(join(out, `${cell}.svg`), 'utf8');
-      expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      expect(svg).toMatch(/^<\?xml[^>]*>\n<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
       for (const op of genome[cell].blocks.flatMap((b) => b.ops)) expect(svg).toContain(`>${op}</text>`);
     }

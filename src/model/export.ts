@@ -64,10 +64,10 @@ export async function predictRows(model: tf.LayersModel, x: tf.Tensor4D): Promis
 }
 
 /** The diagrams of a configuration that is (or, in a joint space, holds) a genome; none otherwise. */
-function diagramsOf(space: SearchSpace<unknown>, value: unknown): Record<string, string> {
+async function diagramsOf(space: SearchSpace<unknown>, value: unknown): Promise<Record<string, string>> {
   const genome = space instanceof JointSpace ? (value as { arch: unknown }).arch : value;
   const kind = (genome as { kind?: unknown } | null)?.kind;
-  return kind === 'nasnet' || kind === 'nb201' || kind === 'large-scale' ? genomeDiagrams(genome as Parameters<typeof genomeDiagrams>[0]) : {};
+  return kind === 'nasnet' || kind === 'nb201' || kind === 'large-scale' ? await genomeDiagrams(genome as Parameters<typeof genomeDiagrams>[0]) : {};
 }
 
 /** Options of {@link writeExport}. */
@@ -100,7 +100,7 @@ export async function writeExport(o: WriteExportOptions): Promise<ExportResult> 
   const probe = await predictRows(o.model, o.probeImages);
   await writeProbe(o.outDir, o.probeImages, probe);
   const value = o.space.validate(o.config);
-  const diagrams = diagramsOf(o.space, value);
+  const diagrams = await diagramsOf(o.space, value);
   await writeFileAtomic(join(o.outDir, 'genome.json'), `${JSON.stringify(o.space.toJSON(value), null, 2)}\n`);
   for (const [file, svg] of Object.entries(diagrams)) await writeFileAtomic(join(o.outDir, file), svg);
   const result: ExportResult = {
