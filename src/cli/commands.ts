@@ -4,10 +4,12 @@
  */
 import type { CommandModule } from 'yargs';
 import { backendCommand } from './backend.ts';
+import { dashboardCommand } from './dashboard.ts';
 import { doctorCommand } from './doctor.ts';
 import { evolveCommand } from './evolve.ts';
 import { exportCommand } from './export.ts';
 import { genomeCommand } from './genome.ts';
+import { reportCommand } from './report.ts';
 import { searchCommand } from './search.ts';
 import { spaceCommand } from './space.ts';
 import { statusCommand } from './status.ts';
@@ -17,4 +19,4 @@ import { verifyCommand } from './verify.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, searchCommand, statusCommand, exportCommand, verifyCommand, trainCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, searchCommand, statusCommand, reportCommand, dashboardCommand, exportCommand, verifyCommand, trainCommand];

@@ -1,11 +1,12 @@
 /**
  * `nas status <run-dir>`: progress, the best so far, the top children and the population of a run,
- * also while it is running (reads never lock the writer).
+ * also while it is running (reads never lock the writer). Genomes show one line per cell.
  */
 import type { Argv, CommandModule } from 'yargs';
 import type { AnyCommand } from './commands.ts';
 import { runStatus, type ChildView, type RunStatus } from '../run/status.ts';
 import { numeric } from './numeric.ts';
+import { configLines } from '../report/notation.ts';
 
 interface StatusArgs {
   'run-dir': string;
@@ -13,18 +14,19 @@ interface StatusArgs {
   json: boolean;
 }
 
-/** One short line for a configuration: the architecture string when it has one, else compact JSON. */
-function brief(config: unknown): string {
-  const arch = (config as { arch?: unknown } | null)?.arch;
-  if (typeof arch === 'string') return arch;
-  const text = JSON.stringify(config);
-  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
-}
-
-function child(c: ChildView): string {
-  const score = c.score !== undefined ? c.score.toFixed(3) : '-';
-  const report = c.report !== undefined ? `  report ${c.report.toFixed(3)}` : '';
-  return `#${String(c.id).padEnd(5)} ${score}${report}  ${brief(c.config)}`;
+/**
+ * A child: id, score and report, then its configuration one line per cell (src/report/notation.ts),
+ * later cells indented under the first.
+ */
+function child(c: ChildView, indent: string): string {
+  const score = c.score !== undefined ? c.score.toFixed(4) : '-';
+  const report = c.report !== undefined ? `  report ${c.report.toFixed(4)}` : '';
+  const head = `#${String(c.id).padEnd(5)} ${score}${report}  `;
+  const lines = configLines(c.config);
+  if (lines.length === 1) return `${head}${lines[0][1]}`;
+  const width = Math.max(...lines.map(([name]) => name.length));
+  const pad = ' '.repeat(indent.length + head.length);
+  return lines.map(([name, text], i) => `${i === 0 ? head : pad}${name.padEnd(width)} ${text}`).join('\n');
 }
 
 /** The readable report. */
@@ -34,10 +36,10 @@ export function formatStatus(s: RunStatus): string {
     `run ${s.runDir}: ${c.strategy} on ${c.space}, seed ${c.seed}, evaluator ${c.evaluator}, ${c.workers} worker(s)`,
     `progress: ${s.evaluated}/${c.budget} evaluations done, ${s.inFlight.length} in flight${s.inFlight.length ? ` (${s.inFlight.join(', ')})` : ''}; ${s.children} children, ${s.duplicates} duplicates, ${s.failed} failed, ${s.rejected} rejected; resumed ${s.resumes} time(s)`,
     s.lastEventAt !== undefined ? `last event: ${new Date(s.lastEventAt).toISOString()}` : 'no events yet',
-    s.best ? `best: ${child(s.best)}` : 'best: none yet',
+    s.best ? `best: ${child(s.best, 'best: ')}` : 'best: none yet',
   ];
-  if (s.top.length) lines.push(`top ${s.top.length}:`, ...s.top.map((t) => `  ${child(t)}`));
-  if (s.population.length) lines.push(`population (${s.population.length}, oldest first):`, ...s.population.map((p) => `  ${child(p)}`));
+  if (s.top.length) lines.push(`top ${s.top.length}:`, ...s.top.map((t) => `  ${child(t, '  ')}`));
+  if (s.population.length) lines.push(`population (${s.population.length}, oldest first):`, ...s.population.map((p) => `  ${child(p, '  ')}`));
   if (s.populationNote) lines.push(`(${s.populationNote})`);
   return `${lines.join('\n')}\n`;
 }

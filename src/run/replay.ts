@@ -5,7 +5,7 @@
  */
 import { FileFormatError, NasError } from '../core/errors.ts';
 import type { TrialBook } from './book.ts';
-import type { Strategy } from '../search/strategy.ts';
+import type { Strategy, Suggestion } from '../search/strategy.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
 
@@ -40,7 +40,12 @@ export function replayStrategy(
   }
 }
 
-function replayOne(strategy: Strategy<unknown>, space: SearchSpace<unknown>, event: JournalEvent, file: string, line: number): void {
+/**
+ * Replays one journal event (line `line` of `file`) into `strategy`. For an `asked` event, returns the
+ * suggestion the strategy made, as proposed (a multi-fidelity strategy's fidelity included, even where
+ * the run's evaluator ignored it).
+ */
+export function replayOne(strategy: Strategy<unknown>, space: SearchSpace<unknown>, event: JournalEvent, file: string, line: number): Suggestion<unknown> | undefined {
   if (event.e === 'asked') {
     const r = strategy.ask();
     const hash = r.kind === 'suggestion' ? space.hash(r.suggestion.config) : undefined;
@@ -48,9 +53,11 @@ function replayOne(strategy: Strategy<unknown>, space: SearchSpace<unknown>, eve
       const got = r.kind === 'suggestion' ? `child ${r.suggestion.id} ${hash}` : `'${r.kind}'`;
       throw new FileFormatError(file, `replaying strategy '${strategy.name}' gives ${got} where the journal has child ${event.id} ${event.hash}; was the run made with other code, space or options, or the journal edited?`, line);
     }
+    return r.suggestion;
   } else if (event.e === 'finished') {
     strategy.tell(event.id, { status: 'ok', score: event.score });
   } else if (event.e === 'failed') {
     strategy.tell(event.id, { status: 'failed' });
   }
+  return undefined;
 }

@@ -73,11 +73,19 @@ export function runStatus(runDir: string, top = 5): RunStatus {
   };
 }
 
+/** A strategy rebuilt alongside a journal scan (see {@link strategyReplay}). */
+export interface StrategyReplay {
+  /** Feeds journal line `line` of `file` to the strategy (lines the snapshot covers are skipped). */
+  apply(event: JournalEvent, line: number, file: string): void;
+  /** The population after the lines applied, or the snapshot's and why the strategy could not be rebuilt. */
+  result(): { population: Array<{ id: number; score: number }>; note?: string };
+}
+
 /**
  * The strategy rebuilt alongside the journal scan (snapshot, then the lines after it), for its
- * population; when it cannot be rebuilt, the snapshot's population and why.
+ * population; when it cannot be rebuilt, the snapshot's population and why. Also read by src/report.
  */
-function strategyReplay(config: RunConfig, snapshot: RunSnapshot | undefined) {
+export function strategyReplay(config: RunConfig, snapshot: RunSnapshot | undefined): StrategyReplay {
   let strategy: Strategy<unknown> | undefined;
   let space: SearchSpace<unknown> | undefined;
   let failure: string | undefined;
