@@ -19,19 +19,26 @@ export function groupLabel(run: RunData): string {
  * table of runs whose names link to `hrefs` (default: the run's article in the same page).
  */
 export async function compareRuns(runs: readonly RunData[], labels: readonly string[], hrefs?: readonly string[]): Promise<string> {
-  const metric = [...new Set(runs.map((r) => r.config.metric ?? 'score'))].join(' / ');
-  const values = runs.flatMap((r, i) => bestSoFar(r).map((p) => ({ run: labels[i], evaluation: p.evaluation, best: p.best })));
-  const overlay: ChartSpec = {
-    width: CHART.width + 80, height: CHART.height + 40, title: 'Best so far, every run', data: { values },
-    mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
-    encoding: {
-      x: { field: 'evaluation', type: 'quantitative', title: 'evaluations' }, y: { field: 'best', type: 'quantitative', title: metric, scale: { zero: false } },
-      color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'tableau10' } },
-    },
-  };
-  const parts = [figure(inlineSvg(await renderChart(overlay), 'cmp-overlay', 'best so far of every run'), `${runs.length} runs.`)];
-  const groups = seedGroups(runs, groupLabel);
-  if (groups.some((g) => g.runs.length > 1)) {
+  // One overlay per objective: scores of different objectives do not share an axis.
+  const objective = (r: RunData): string => `${r.config.evaluator}${r.config.metric ? ` ${r.config.metric}` : ''}`;
+  const objectives = [...new Set(runs.map(objective))];
+  const parts: string[] = [];
+  for (const [k, obj] of objectives.entries()) {
+    const members = runs.map((r, i) => [r, labels[i]] as const).filter(([r]) => objective(r) === obj);
+    const values = members.flatMap(([r, label]) => bestSoFar(r).map((p) => ({ run: label, evaluation: p.evaluation, best: p.best })));
+    const overlay: ChartSpec = {
+      width: CHART.width + 80, height: CHART.height + 40, title: `Best so far, every run${objectives.length > 1 ? ` on ${obj}` : ''}`, data: { values },
+      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
+      encoding: {
+        x: { field: 'evaluation', type: 'quantitative', title: 'evaluations' }, y: { field: 'best', type: 'quantitative', title: members[0][0].config.metric ?? 'score', scale: { zero: false } },
+        color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'tableau10' } },
+      },
+    };
+    parts.push(figure(inlineSvg(await renderChart(overlay), `cmp-overlay-${k}`, 'best so far of every run'), `${members.length} run${members.length === 1 ? '' : 's'} on ${esc(obj)}.`));
+  }
+  const groups = seedGroups(runs, groupLabel).filter((g) => g.runs.length > 1);
+  if (groups.length > 0) {
+    const metric = [...new Set(groups.map((g) => g.runs[0].config.metric ?? 'score'))].join(' / ');
     const rows = groups.flatMap((g) => g.curve.map((p) => ({ group: `${g.label} (${g.runs.length} seeds)`, ...p, lo: p.mean - p.std, hi: p.mean + p.std })));
     const x = { field: 'evaluation', type: 'quantitative', title: 'evaluations' } as const;
     const colour = { field: 'group', type: 'nominal', title: 'runs that differ only by seed', scale: { scheme: 'tableau10' }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600, titleLimit: 600 } } as const;
@@ -44,7 +51,7 @@ export async function compareRuns(runs: readonly RunData[], labels: readonly str
       ],
     };
     parts.push(figure(inlineSvg(await renderChart(spec), 'cmp-groups', 'mean and spread over seeds'),
-      'Line: the mean over seeds of the best score after each evaluation (up to the shortest run of the group); dark band: mean plus and minus one standard deviation; light band: lowest to highest.'));
+      'Runs that differ only by seed, grouped. Line: the mean over seeds of the best score after each evaluation (up to the shortest run of the group); dark band: mean plus and minus one standard deviation; light band: lowest to highest.'));
     const t = groups.map((g) => {
       const last = g.curve[g.curve.length - 1];
       return [esc(g.label), String(g.runs.length), String(g.curve.length), last ? `${num(last.mean)} ± ${num(last.std)}` : '-'];

@@ -4,7 +4,7 @@
 import { importance, parameters, type Parameter } from './choices.ts';
 import { esc, figure } from './html.ts';
 import type { RunData } from './run-data.ts';
-import { COLOURS, inlineSvg, renderChart, type ChartSpec } from './vega.ts';
+import { COLOURS, DENSE_POINTS, inlineSvg, renderChart, type ChartSpec } from './vega.ts';
 
 /** At most this many parameters get a chart of their own (the most important ones). */
 const MAX_PARAMETER_CHARTS = 12;
@@ -12,7 +12,16 @@ const MAX_PARAMETER_CHARTS = 12;
 async function parameterChart(run: RunData, p: Parameter, key: string): Promise<string> {
   const values = run.evaluated.flatMap((c, i) => (p.values[i] === undefined ? [] : [{ v: p.values[i], score: c.score as number }]));
   const y = { field: 'score', type: 'quantitative', title: run.config.metric ?? 'score', scale: { zero: false } } as const;
-  const spec: ChartSpec = p.kind === 'numeric'
+  const spec: ChartSpec = p.kind === 'numeric' && values.length > DENSE_POINTS
+    ? {
+      width: 250, height: 170, title: p.name, data: { values: values.map((v) => ({ v: p.log ? Math.log10(v.v as number) : v.v, score: v.score })) },
+      mark: { type: 'rect' },
+      encoding: {
+        x: { field: 'v', type: 'quantitative', title: p.log ? `log10 ${p.name}` : p.name, bin: { maxbins: 40 } }, y: { ...y, bin: { maxbins: 30 } },
+        color: { aggregate: 'count', type: 'quantitative', title: 'children', scale: { scheme: 'blues' }, legend: null },
+      },
+    }
+    : p.kind === 'numeric'
     ? {
       width: 250, height: 170, title: p.name, data: { values },
       mark: { type: 'circle', size: 16, color: COLOURS.best, opacity: 0.55 },
@@ -34,7 +43,7 @@ export async function hparamViews(run: RunData, key: string): Promise<string | u
   const spec: ChartSpec = {
     width: 300, height: Math.max(40, 20 * ranked.length), title: 'Parameter importance', data: { values: ranked },
     mark: { type: 'bar', color: COLOURS.best },
-    encoding: { y: { field: 'name', type: 'nominal', sort: '-x', title: null }, x: { field: 'importance', type: 'quantitative', title: 'share of score variance explained (eta squared)', axis: { format: '%' } } },
+    encoding: { y: { field: 'name', type: 'nominal', sort: '-x', title: null }, x: { field: 'importance', type: 'quantitative', title: 'share of score variance explained (omega squared)', axis: { format: '%' } } },
   };
   const charts: string[] = [];
   for (const [i, r] of ranked.slice(0, MAX_PARAMETER_CHARTS).entries()) {
@@ -43,7 +52,7 @@ export async function hparamViews(run: RunData, key: string): Promise<string | u
   const more = ranked.length > MAX_PARAMETER_CHARTS ? ` (the ${MAX_PARAMETER_CHARTS} most important of ${ranked.length})` : '';
   return [
     figure(inlineSvg(await renderChart(spec), `${key}-importance`, 'parameter importance'),
-      'How much of the variance of the score each parameter explains on its own: eta squared, the between-group share of the sum of squares, with numeric values in 10 quantile bins and an inactive conditional parameter as a group of its own. Main effects only.'),
-    figure(`<div class="figures">${charts.join('')}</div>`, `Each parameter against the score${esc(more)}; categorical parameters as box plots (min to max).`),
+      'How much of the variance of the score each parameter explains on its own: omega squared, the between-group share of the sum of squares less what chance gives that many groups, with numeric values in 10 quantile bins and an inactive conditional parameter as a group of its own. Main effects only.'),
+    figure(`<div class="figures">${charts.join('')}</div>`, `Each parameter against the score${esc(more)}; categorical parameters as box plots (min to max); above ${DENSE_POINTS} children, numeric ones as density.`),
   ].join('');
 }

@@ -7,8 +7,16 @@ import { esc, figure, num, table } from './html.ts';
 import type { ChildRow, RunData } from './run-data.ts';
 import { CHART, COLOURS, DENSE_POINTS, inlineSvg, renderChart, type ChartSpec } from './vega.ts';
 
-/** The kind of a child's mutation (its first change), for colour. */
-const kindOf = (c: ChildRow): string => c.change?.[0]?.kind ?? 'other';
+/**
+ * The colour group of a child's mutation (its first change): for a NAS-Bench-201 edge or a NASNet op,
+ * the op it brought in (`-> nor_conv_3x3`), so the chart shows which changes paid off; else the kind.
+ */
+function kindOf(c: ChildRow): string {
+  const first = c.change?.[0];
+  if (!first) return 'other';
+  if (first.kind === 'edge' || first.kind === 'op') return `${first.kind} ${/-> (\S+)/.exec(first.text)?.[0] ?? ''}`.trim();
+  return first.kind;
+}
 
 /** Parent-to-child links of the children drawn (all of them, or the top children's ancestries in a large run). */
 function links(run: RunData): { rows: Array<{ x: number; y: number; x2: number; y2: number; mutation: string }>; all: boolean } {

@@ -132,14 +132,16 @@ function paramValues(c: ChildRow): Record<string, number | string> {
 }
 
 /**
- * Parameter importance as the share of the score's variance each parameter explains on its own (the
- * correlation ratio eta squared, between-group over total sum of squares): categorical values are
- * groups, numeric values fall in up to 10 quantile bins, an inactive (conditional) parameter is a group
- * of its own. Main effects only; interactions are not credited to any parameter.
+ * Parameter importance: the share of the score's variance each parameter explains on its own, as omega
+ * squared (the between-group sum of squares less what chance gives k groups, over the total: eta squared
+ * corrected for the number of groups, clipped at 0). Categorical values are groups, numeric values fall in
+ * up to 10 quantile bins, an inactive (conditional) parameter is a group of its own. Main effects only;
+ * interactions are credited to no parameter.
  */
 export function importance(run: RunData, params: readonly Parameter[]): Array<{ name: string; importance: number }> {
   const scores = run.evaluated.map((c) => c.score as number);
-  const mean = scores.reduce((s, v) => s + v, 0) / Math.max(1, scores.length);
+  const n = scores.length;
+  const mean = scores.reduce((s, v) => s + v, 0) / Math.max(1, n);
   const total = scores.reduce((s, v) => s + (v - mean) ** 2, 0);
   return params.map((p) => {
     const groups = new Map<string, number[]>();
@@ -155,8 +157,11 @@ export function importance(run: RunData, params: readonly Parameter[]): Array<{ 
       const m = g.reduce((s, v) => s + v, 0) / g.length;
       between += g.length * (m - mean) ** 2;
     }
-    return { name: p.name, importance: total > 0 ? between / total : 0 };
-  }).sort((a, b) => b.importance - a.importance);
+    const k = groups.size;
+    const within = n > k ? (total - between) / (n - k) : 0;
+    const omega = total > 0 ? (between - (k - 1) * within) / (total + within) : 0;
+    return { name: p.name, importance: Math.max(0, omega) };
+  }).sort((a, b) => b.importance - a.importance || a.name.localeCompare(b.name));
 }
 
 /** Up to 9 distinct inner quantile cut points (10 bins). */
