@@ -142,7 +142,7 @@ describe('compact notation', () => {
     const line = nasnetCellLine(g.normal);
     const blocks = line.split(' ');
     expect(blocks.length).toBe(g.normal.blocks.length + 1);
-    g.normal.blocks.forEach((b, i) => expect(blocks[i]).toMatch(new RegExp(`^${i + 2}=[a-z0-9+x]+\\(${b.inputs[0]}\\)\\+[a-z0-9+x]+\\(${b.inputs[1]}\\)$`)));
+    g.normal.blocks.forEach((b, i) => expect(blocks[i]).toMatch(new RegExp(`^${i + 2}=[a-z0-9/x]+\\(${b.inputs[0]}\\)\\+[a-z0-9/x]+\\(${b.inputs[1]}\\)$`)));
     const used = new Set(g.normal.blocks.flatMap((b) => b.inputs));
     expect(blocks[blocks.length - 1]).toBe(`cat(${g.normal.blocks.map((_, i) => i + 2).filter((h) => !used.has(h)).join(',')})`);
     expect(configLines(g).map(([name]) => name)).toEqual(['normal', 'reduction']);

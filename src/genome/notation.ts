@@ -16,7 +16,7 @@ import type { NasnetBlock, NasnetCell } from './types.ts';
 /** Short names of the NASNet ops. */
 export const NASNET_OP_SHORT: Readonly<Record<string, string>> = {
   identity: 'id', sep_conv_3x3: 'sep3', sep_conv_5x5: 'sep5', sep_conv_7x7: 'sep7', avg_pool_3x3: 'avg3',
-  max_pool_3x3: 'max3', dil_sep_conv_3x3: 'dil3', conv_1x7_7x1: '1x7+7x1',
+  max_pool_3x3: 'max3', dil_sep_conv_3x3: 'dil3', conv_1x7_7x1: '1x7/7x1',
 };
 
 const short = (op: string): string => NASNET_OP_SHORT[op] ?? op;

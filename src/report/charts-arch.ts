@@ -54,7 +54,7 @@ async function shareChart(rows: ShareRow[], title: string, stacked: boolean, key
     width: CHART.width, height: 180, title, data: { values: rows },
     mark: stacked ? { type: 'area', opacity: 0.9 } : { type: 'line', strokeWidth: 1.8 },
     encoding: {
-      x: { field: 'evaluation', type: 'quantitative', title: 'evaluations' },
+      x: { field: 'evaluation', type: 'quantitative', title: 'evaluations', axis: { tickMinStep: 1, format: ',d' } },
       y: { field: 'value', type: 'quantitative', title: stacked ? 'share' : 'value', ...(stacked ? { stack: 'normalize' as const, axis: { format: '%' } } : {}) },
       color: { field: 'key', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
     },

@@ -30,7 +30,7 @@ export async function compareRuns(runs: readonly RunData[], labels: readonly str
       width: CHART.width + 80, height: CHART.height + 40, title: `Best so far, every run${objectives.length > 1 ? ` on ${obj}` : ''}`, data: { values },
       mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.6 },
       encoding: {
-        x: { field: 'evaluation', type: 'quantitative', title: 'evaluations' }, y: { field: 'best', type: 'quantitative', title: members[0][0].config.metric ?? 'score', scale: { zero: false } },
+        x: { field: 'evaluation', type: 'quantitative', title: 'evaluations', axis: { tickMinStep: 1, format: ',d' } }, y: { field: 'best', type: 'quantitative', title: members[0][0].config.metric ?? 'score', scale: { zero: false } },
         color: { field: 'run', type: 'nominal', title: 'run', scale: { scheme: 'tableau10' } },
       },
     };
@@ -40,7 +40,7 @@ export async function compareRuns(runs: readonly RunData[], labels: readonly str
   if (groups.length > 0) {
     const metric = [...new Set(groups.map((g) => g.runs[0].config.metric ?? 'score'))].join(' / ');
     const rows = groups.flatMap((g) => g.curve.map((p) => ({ group: `${g.label} (${g.runs.length} seeds)`, ...p, lo: p.mean - p.std, hi: p.mean + p.std })));
-    const x = { field: 'evaluation', type: 'quantitative', title: 'evaluations' } as const;
+    const x = { field: 'evaluation', type: 'quantitative', title: 'evaluations', axis: { tickMinStep: 1, format: ',d' } } as const;
     const colour = { field: 'group', type: 'nominal', title: 'runs that differ only by seed', scale: { scheme: 'tableau10' }, legend: { orient: 'bottom', direction: 'vertical', labelLimit: 600, titleLimit: 600 } } as const;
     const spec: ChartSpec = {
       width: CHART.width + 80, height: CHART.height + 40, title: 'Mean and spread over seeds', data: { values: rows },

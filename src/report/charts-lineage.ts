@@ -36,7 +36,7 @@ export async function lineageChart(run: RunData, key: string): Promise<string | 
   const { rows, all } = links(run);
   const line = ancestry(run, run.best.id).filter((c) => c.score !== undefined).map((c) => ({ id: c.id, score: c.score as number }));
   const points = run.evaluated.map((c) => ({ id: c.id, score: c.score as number }));
-  const x = { field: 'id', type: 'quantitative', title: 'child (in the order asked)' } as const;
+  const x = { field: 'id', type: 'quantitative', title: 'child (in the order asked)', axis: { tickMinStep: 1, format: ',d' } } as const;
   const y = { field: 'score', type: 'quantitative', title: run.config.metric ?? 'score', scale: { zero: false } } as const;
   const dense = points.length > DENSE_POINTS;
   const spec: ChartSpec = {

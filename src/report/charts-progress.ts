@@ -13,7 +13,7 @@ const score = (run: RunData): string => run.config.metric ?? 'score';
 export async function bestAgainstEvaluations(run: RunData, key: string): Promise<string> {
   const best = bestSoFar(run).map((p) => ({ evaluation: p.evaluation, best: p.best }));
   const { window, spread } = populationSpread(run);
-  const x = { field: 'evaluation', type: 'quantitative', title: 'evaluations' } as const;
+  const x = { field: 'evaluation', type: 'quantitative', title: 'evaluations', axis: { tickMinStep: 1, format: ',d' } } as const;
   const y = { type: 'quantitative', title: score(run), scale: { zero: false } } as const;
   const spec: ChartSpec = {
     ...CHART, title: 'Best so far against evaluations',

@@ -22,7 +22,7 @@ export async function childTimes(run: RunData, key: string): Promise<string | un
   if (values.length === 0) return undefined;
   if (values.every((v) => v.seconds < 0.001)) return `<p>Every child took under a millisecond (${values.length} children): an evaluator that looks results up rather than training.</p>`;
   const dense = values.length > DENSE_POINTS;
-  const x = { field: 'id', type: 'quantitative', title: 'child' } as const;
+  const x = { field: 'id', type: 'quantitative', title: 'child', axis: { tickMinStep: 1, format: ',d' } } as const;
   const y = { field: 'seconds', type: 'quantitative', title: 'seconds' } as const;
   const spec: ChartSpec = {
     ...CHART, title: 'Time per child', data: { values },

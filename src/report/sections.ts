@@ -3,6 +3,7 @@
  * architectures, parameters, rungs, time and workers, the top children. A section whose data the run
  * does not have (no parents, no hyperparameters, no fidelities) is left out.
  */
+import { isAbsolute, relative } from 'node:path';
 import { topChildren } from './analysis.ts';
 import { ancestryTable, lineageChart } from './charts-lineage.ts';
 import { choicesOverTime, notationHtml, populationTable, topCells } from './charts-arch.ts';
@@ -28,6 +29,12 @@ export function runCounts(run: RunData): { evaluated: number; children: number; 
   };
 }
 
+/** A run's path as a person gave it: relative to the working directory when inside it, else absolute. */
+function shownPath(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir;
+}
+
 const iso = (t: number | undefined): string => (t === undefined ? '-' : new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
 
 function summary(run: RunData): string {
@@ -35,7 +42,7 @@ function summary(run: RunData): string {
   const n = runCounts(run);
   const best = run.best;
   const rows: Array<[string, string]> = [
-    ['run', `<span class="mono">${esc(run.dir)}</span>`],
+    ['run', `<span class="mono">${esc(shownPath(run.dir))}</span>`],
     ['strategy', `${esc(c.strategy)} ${esc(JSON.stringify(c.strategyOptions))}`],
     ['space', esc(c.space)], ['evaluator', `${esc(c.evaluator)}${c.metric ? `, metric ${esc(c.metric)}` : ''}${c.report ? `, report ${esc(c.report)}` : ''}`],
     ['seed', `<span class="seed">${c.seed}</span>`], ['workers', String(c.workers)],
