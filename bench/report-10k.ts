@@ -22,11 +22,10 @@ import { buildReport, writeReport } from '../src/report/report.ts';
 import { loadRunData } from '../src/report/run-data.ts';
 import type { RunConfig } from '../src/run/config.ts';
 import { Runner } from '../src/run/runner.ts';
-import { spaceOf, strategyOf } from '../src/run/session.ts';
+import { snapshotOf, spaceOf, strategyOf } from '../src/run/session.ts';
 import { createEvaluator } from '../src/evaluators/all.ts';
-import { JournalWriter } from '../src/store/journal.ts';
 import { createRunDir } from '../src/store/run-dir.ts';
-import { findRngStates, writeSnapshot } from '../src/store/snapshot.ts';
+import { writeSnapshot } from '../src/store/snapshot.ts';
 import { InlineExecutor } from '../src/workers/inline.ts';
 import { writeNb201TableFixture } from '../test/helpers/fixtures.ts';
 import { numberArg, sharedDataPath, stringArg } from './args.ts';
@@ -58,26 +57,24 @@ function configs(table: string): Record<string, RunConfig> {
 /**
  * Writes a run directory holding the first `children` children (duplicates included) of the search
  * `config` names: config.json, the journal (not fsynced) and snapshots, as `nas search` writes them,
- * stopped after that many children as if interrupted.
+ * stopped after that many children as if interrupted (and not stopped earlier when many children in a
+ * row are duplicates, as `nas search` would).
  */
 async function makeRun(dir: string, config: RunConfig, children: number): Promise<number> {
   const started = performance.now();
-  const paths = createRunDir(dir, config as unknown as Record<string, unknown>);
+  const run = createRunDir(dir, config as unknown as Record<string, unknown>, { fsync: false });
+  const { paths, journal } = run;
   const space = spaceOf(config);
-  const journal = new JournalWriter(paths.journal, { fsync: false });
   const evaluator = await createEvaluator(config.evaluator, { space: config.space, metric: config.metric, report: config.report });
   const runner = new Runner({
     strategy: strategyOf(config, space), space, executor: new InlineExecutor(evaluator), budget: config.budget, seed: config.seed, sink: journal,
-    maxChildren: children, ignoreFidelity: true,
-    snapshot: (d) => writeSnapshot(paths.snapshot, {
-      journalLines: d.lines, strategy: config.strategy, strategyState: d.strategyState, population: (d.strategy.population?.() ?? []).map((m) => ({ ...m, hash: d.book.trials[m.id].hash })),
-      rngs: findRngStates(d.strategyState), evaluations: d.book.evaluations, children: d.book.children, writtenAtMs: Date.now(),
-    }),
+    maxChildren: children, maxIdleStreak: children, ignoreFidelity: true,
+    snapshot: (d) => writeSnapshot(paths.snapshot, snapshotOf(config, space, d)),
   });
   try {
     await runner.run();
   } finally {
-    journal.close();
+    run.close();
   }
   return (performance.now() - started) / 1000;
 }

@@ -13,7 +13,7 @@ import { loadSpace } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
 import { createRunDir, createdEvent, reopenRunDir, type OpenRun } from '../store/run-dir.ts';
-import { findRngStates, writeSnapshot } from '../store/snapshot.ts';
+import { findRngStates, writeSnapshot, type RunSnapshot } from '../store/snapshot.ts';
 import { createEvaluator } from '../evaluators/all.ts';
 import type { Executor } from '../workers/executor.ts';
 import { InlineExecutor } from '../workers/inline.ts';
@@ -258,7 +258,8 @@ function hashOfMember(space: SearchSpace<unknown>, member: { id: number }): stri
   return config === undefined ? '' : space.hash(config);
 }
 
-function snapshotOf(config: RunConfig, space: SearchSpace<unknown>, data: SnapshotData) {
+/** The snapshot a run writes: the strategy's state after `data.lines` journal lines, its population and rng states. */
+export function snapshotOf(config: RunConfig, space: SearchSpace<unknown>, data: SnapshotData): RunSnapshot {
   const population = (data.strategy.population?.() ?? []).map((m) => ({ id: m.id, score: m.score, hash: hashOfMember(space, m) }));
   return {
     journalLines: data.lines, strategy: config.strategy, strategyState: data.strategyState, population,
