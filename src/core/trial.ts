@@ -18,6 +18,32 @@ export interface EvalRequest {
   fidelity?: number;
   /** Id of the parent trial whose trained weights the child may inherit (large-scale evolution). */
   parentId?: number;
+  /**
+   * Id of the trial whose checkpoint this evaluation continues (a promotion of a multi-fidelity strategy,
+   * an exploit of population-based training): the evaluator restores its weights, optimiser state and
+   * counters and trains only from its epoch up to `fidelity`. Without that checkpoint it trains from scratch.
+   */
+  continueFrom?: number;
+  /**
+   * The largest fidelity of the run's schedule (epochs): the learning-rate schedule spans it, so that a
+   * child trained to r epochs and continued to R follows the same rates as one trained straight to R.
+   * Default: the evaluation's own fidelity.
+   */
+  horizon?: number;
+  /** Keep a checkpoint of this evaluation, because a later one may continue it. Default false. */
+  checkpoint?: boolean;
+  /** The median stopping rule (see MedianStop); absent: train every epoch asked for. */
+  medianStop?: MedianStop;
+}
+
+/**
+ * The median stopping rule (as in Google Vizier): stop a child after epoch e when its score then is
+ * below the median of the scores other children had after epoch e. The run computes the medians and
+ * sends them with the request, so any executor works without messages during an evaluation.
+ */
+export interface MedianStop {
+  /** medians[e - 1]: the median score after epoch e, or null where too few children reached epoch e. */
+  medians: Array<number | null>;
 }
 
 /** Why an evaluation produced no usable score. */
@@ -40,4 +66,10 @@ export interface EvalResult {
   metrics?: Record<string, number>;
   /** Wall-clock seconds the evaluation took. */
   seconds?: number;
+  /** Score after each epoch trained by this evaluation's lineage, epoch 1 first (when measured). */
+  curve?: number[];
+  /** The epoch after which the median rule stopped the child (its score is the score then). */
+  stoppedAt?: number;
+  /** Epochs this evaluation trained (fewer than its fidelity when it continued a checkpoint or stopped early). */
+  epochsTrained?: number;
 }

@@ -28,6 +28,9 @@ import { planMicroBatches } from '../backends/wasm/memory-plan.ts';
 import type { PlanOptions } from '../backends/wasm/memory-plan.ts';
 import type { OptimizerName, ScheduleName } from './optimizers.ts';
 import { accumulatedStep, trainStep } from './train-step.ts';
+import { captureWeights, restoreWeights, trainableRefs } from './checkpoint.ts';
+import { EpochScores, evaluateModel } from './evaluate.ts';
+import type { OptimizerState, TrainCheckpoint } from '../core/checkpoint.ts';
 import type { StepContext, StepFigures, TrainPlan } from './train-step.ts';
 
 /** The images a child trains and is measured on (what `loadDataset` returns). */
@@ -87,6 +90,18 @@ export interface TrainOptions {
   momentum?: number;
   /** Learning-rate schedule over all steps. Default `cosine` (Real et al. 2019). */
   schedule?: ScheduleName;
+  /**
+   * Epochs the learning-rate schedule spans. Default `epochs`. A multi-fidelity run sets its largest
+   * fidelity here, so a child trained to r epochs and later continued to R takes exactly the steps of a
+   * child trained straight to R.
+   */
+  horizonEpochs?: number;
+  /** Where training starts (epochs and steps already taken, optimiser state): a checkpoint's. Default: the beginning. */
+  start?: TrainStart;
+  /** Called after each epoch with its figures; returning true ends training there (the median rule). */
+  afterEpoch?: (stats: EpochStats) => boolean | Promise<boolean>;
+  /** `trainModel` returns the optimiser's state after the last step (for a checkpoint). Default false. */
+  captureOptimizer?: boolean;
   /** L2 weight decay on convolution and dense kernels (added to the loss as wd/2 * sum of squares). Default 0. */
   weightDecay?: number;
   /** Also measure test accuracy (reported, never used to choose). Default false. */
@@ -111,8 +126,41 @@ export interface TrainOptions {
    * statistics, as with any gradient accumulation.
    */
   memoryPlan?: PlanOptions | false;
+  /**
+   * `trainChild` only: continue this checkpoint (its weights, optimiser state, counters and seed: the data
+   * order and dropout draws go on as in the run that wrote it) instead of starting from fresh weights.
+   * `epochs` stays the epoch to train up to. Default: start from fresh seeded weights.
+   */
+  continueFrom?: TrainCheckpoint;
+  /** `trainChild` only: receives the trained child's checkpoint, after evaluation. An error it throws fails the child. */
+  saveCheckpoint?: (checkpoint: TrainCheckpoint) => Promise<void> | void;
+  /**
+   * `trainChild` only: measure validation accuracy after every epoch (the result's `curve`) and end training
+   * early when `stop(epoch, accuracy)` returns true. Default: validation is measured once, at the end.
+   */
+  everyEpoch?: { stop?: (epoch: number, accuracy: number) => boolean };
 }
 
+/** Where `trainModel` starts: after `epoch` epochs and `step` steps, with this optimiser state. */
+export interface TrainStart {
+  epoch: number;
+  step: number;
+  optimizer?: OptimizerState;
+}
+
+/** What `trainModel` did. */
+export interface TrainedModel {
+  /** Figures of the epochs it trained (numbered from the start epoch on). */
+  epochs: EpochStats[];
+  trainSeconds: number;
+  images: number;
+  /** Steps taken in all, from the beginning of the lineage. */
+  step: number;
+  /** The optimiser's state after the last step, when `captureOptimizer` asked for it. */
+  optimizer?: OptimizerState;
+  /** The epoch after which `afterEpoch` ended training, when it did. */
+  stoppedAt?: number;
+}
 /** What training a child gives: an EvalResult (score = validation accuracy) plus its figures. */
 export interface TrainResult extends EvalResult {
   /** Validation accuracy in [0, 1]; absent when the child failed. */
@@ -142,33 +190,7 @@ export interface ChildSpec {
 
 const DEFAULT_LR: Record<OptimizerName, number> = { sgd: 0.05, adam: 0.001 };
 
-const toTensors = (batch: Batch): { x: tf.Tensor4D; y: tf.Tensor1D } => ({
-  x: tf.tensor4d(batch.x, [batch.size, ...batch.shape]),
-  y: tf.tensor1d(batch.y, 'int32'),
-});
-
-/** Accuracy and mean cross-entropy of `model` (inference mode) on `set`. */
-export async function evaluateModel(
-  model: tf.LayersModel,
-  set: ImageSet,
-  options: { batchSize?: number; normalization?: Normalization } = {},
-): Promise<{ accuracy: number; loss: number }> {
-  let correct = 0;
-  let lossSum = 0;
-  for (const batch of batches(set, { batchSize: options.batchSize ?? 128, normalization: options.normalization })) {
-    const [c, l] = tf.tidy(() => {
-      const { x, y } = toTensors(batch);
-      const probs = model.apply(x, { training: false }) as tf.Tensor2D;
-      const picked = tf.sum(tf.mul(probs, tf.oneHot(y, probs.shape[1])), 1);
-      const nll = tf.neg(tf.log(tf.maximum(picked, 1e-7)));
-      return [tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), y), 'int32')), tf.sum(nll)];
-    });
-    correct += (await c.data())[0];
-    lossSum += (await l.data())[0];
-    tf.dispose([c, l]);
-  }
-  return { accuracy: set.count > 0 ? correct / set.count : 0, loss: set.count > 0 ? lossSum / set.count : 0 };
-}
+export { evaluateModel };
 
 /** The kernels weight decay applies to (convolutions and dense layers; not batch norm or biases). */
 function decayedWeights(model: tf.LayersModel): tf.Variable[] {
@@ -202,7 +224,7 @@ function plannedMicroBatch(model: tf.LayersModel, batchSize: number, options: Tr
  * Trains `model` (built from `plan`) in place. Throws NonFiniteLossError when the loss stops being
  * finite. The caller owns and disposes the model.
  */
-export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: TrainData, options: TrainOptions): Promise<{ epochs: EpochStats[]; trainSeconds: number; images: number }> {
+export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: TrainData, options: TrainOptions): Promise<TrainedModel> {
   // tfjs-core has no gradient for dilated convolutions (dil_sep_conv_3x3); this adds one on every backend.
   registerDilatedConvGradients();
   registerFastCpuKernels();
@@ -213,6 +235,7 @@ export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: T
   const batchSize = options.batchSize ?? 64;
   const micro = plannedMicroBatch(model, batchSize, options);
   const opt = createOptimizer({ name, lr: baseLr, momentum: options.momentum });
+  const start = options.start ?? { epoch: 0, step: 0 };
   const ctx: StepContext = {
     features: tf.model({ inputs: model.inputs, outputs: model.getLayer(plan.features).output as tf.SymbolicTensor }),
     classifier: model.getLayer(plan.logits),
@@ -226,13 +249,15 @@ export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: T
     micro !== undefined && batch.size > micro ? accumulatedStep(ctx, opt, batch, micro, dropoutSeed) : trainStep(ctx, opt, batch, dropoutSeed);
   const dataRng = Rng.seeded(options.seed).split('data');
   const steps = batchCount(data.train.count, batchSize);
-  const totalSteps = steps * options.epochs;
+  const totalSteps = steps * (options.horizonEpochs ?? options.epochs);
   const epochs: EpochStats[] = [];
   let trainSeconds = 0;
   let images = 0;
-  let step = 0;
+  let step = start.step;
+  let stoppedAt: number | undefined;
   try {
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    if (start.optimizer) await opt.importState(start.optimizer, trainableRefs(model));
+    for (let epoch = start.epoch + 1; epoch <= options.epochs; epoch++) {
       const start = performance.now();
       let lossSum = 0;
       let correct = 0;
@@ -241,7 +266,8 @@ export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: T
       let s = 0;
       const source = batches(data.train, { batchSize, rng: dataRng.split(epoch), augment: data.augment, normalization: data.normalization });
       for (const batch of source) {
-        lr = learningRateAt(options.schedule ?? 'cosine', baseLr, step, totalSteps);
+        // The schedule's position counts whole epochs, so it stays right if the batch size changes between runs.
+        lr = learningRateAt(options.schedule ?? 'cosine', baseLr, (epoch - 1) * steps + s, totalSteps);
         opt.setLearningRate(lr);
         const dropoutSeed = deriveSeed(options.seed, 'dropout', step);
         const r = onWasm
@@ -261,11 +287,17 @@ export async function trainModel(model: tf.LayersModel, plan: TrainPlan, data: T
       const stats = { epoch, loss: seen > 0 ? lossSum / seen : 0, accuracy: seen > 0 ? correct / seen : 0, lr, seconds };
       epochs.push(stats);
       options.onEpoch?.(stats);
+      const stop = await options.afterEpoch?.(stats);
+      if (stop === true && epoch < options.epochs) {
+        stoppedAt = epoch;
+        break;
+      }
     }
+    const optimizer = options.captureOptimizer ? await opt.exportState(trainableRefs(model)) : undefined;
+    return { epochs, trainSeconds, images, step, ...(optimizer ? { optimizer } : {}), ...(stoppedAt !== undefined ? { stoppedAt } : {}) };
   } finally {
     opt.dispose();
   }
-  return { epochs, trainSeconds, images };
 }
 
 function failedResult(
@@ -305,17 +337,39 @@ export async function trainChild(child: ChildSpec, data: TrainData, options: Tra
     partial.trainSeconds += stats.seconds;
     options.onEpoch?.(stats);
   };
+  const from = options.continueFrom;
+  // A continued child keeps its lineage's seed: data order, augmentation and dropout go on as before.
+  const seed = from?.seed ?? options.seed;
+  const horizon = options.horizonEpochs ?? from?.horizon ?? options.epochs;
+  const measured = new EpochScores(from?.curve ?? []);
   let cost: NetworkCost | undefined;
   let model: tf.LayersModel | undefined;
   try {
     const plan = networkPlan(child.genome, child.network);
     cost = planCost(plan);
     model = buildModelFromPlan(plan, { seed: deriveSeed(options.seed, 'init') });
-    const trained = await trainModel(model, plan, data, { ...options, onEpoch });
+    if (from) restoreWeights(model, from.weights, `checkpoint of epoch ${from.epoch}`);
+    const every = options.everyEpoch;
+    const built = model;
+    const afterEpoch = every ? async (stats: EpochStats): Promise<boolean> => {
+      const v = measured.set(stats.epoch, await evaluateModel(built, data.val, { normalization: data.normalization }));
+      return every.stop?.(stats.epoch, v.accuracy) ?? false;
+    } : undefined;
+    const trained = await trainModel(model, plan, data, {
+      ...options, seed, onEpoch, horizonEpochs: horizon, afterEpoch, captureOptimizer: options.saveCheckpoint !== undefined,
+      ...(from ? { start: { epoch: from.epoch, step: from.step, optimizer: from.optimizer } } : {}),
+    });
     partial.images = trained.images;
-    const val = await evaluateModel(model, data.val, { normalization: data.normalization });
+    const endEpoch = trained.stoppedAt ?? Math.max(options.epochs, from?.epoch ?? 0);
+    const val = measured.at(endEpoch) ?? await evaluateModel(model, data.val, { normalization: data.normalization });
     const test = options.evaluateTest && data.test ? await evaluateModel(model, data.test, { normalization: data.normalization }) : undefined;
     await options.afterTraining?.(model, { score: val.accuracy });
+    if (options.saveCheckpoint) {
+      await options.saveCheckpoint({
+        format: 1, epoch: endEpoch, step: trained.step, seed, horizon, curve: measured.curve(), weights: await captureWeights(model),
+        ...(trained.optimizer ? { optimizer: trained.optimizer } : {}),
+      });
+    }
     const imagesPerSecond = trained.trainSeconds > 0 ? trained.images / trained.trainSeconds : 0;
     const last = trained.epochs[trained.epochs.length - 1];
     return {
@@ -333,6 +387,9 @@ export async function trainChild(child: ChildSpec, data: TrainData, options: Tra
         imagesPerSecond,
       },
       seconds: (performance.now() - started) / 1000,
+      ...(every ? { curve: measured.curve() } : {}),
+      ...(trained.stoppedAt !== undefined ? { stoppedAt: trained.stoppedAt } : {}),
+      epochsTrained: trained.epochs.length,
       valAccuracy: val.accuracy,
       valLoss: val.loss,
       trainSeconds: trained.trainSeconds,
