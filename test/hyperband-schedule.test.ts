@@ -126,3 +126,32 @@ describe('hyperband strategy', () => {
     expect(() => build('hyperband', { minBudget: 10, maxBudget: 5 })).toThrow(/options\.maxBudget/);
   });
 });
+
+describe('promotions that continue checkpoints', () => {
+  it('continue the promoted trial, keep checkpoints below the top rung, and release them when a rung closes', () => {
+    const s = build('sh', { minBudget: 1, maxBudget: 9, eta: 3, iterations: 1 });
+    const rung0 = Array.from({ length: 9 }, () => s.ask()).map((a) => (a.kind === 'suggestion' ? a.suggestion : undefined)) as Suggestion<BoxValue>[];
+    expect(rung0.every((x) => x.fidelity === 1 && x.checkpoint === true && x.horizon === 9 && x.continueFrom === undefined)).toBe(true);
+    expect(s.ask().kind).toBe('wait');
+    rung0.forEach((x) => s.tell(x.id, { status: 'ok', score: x.id % 4 }));
+    // The rung closes at the next ask: until then any of its trials may be promoted.
+    expect(s.continuable?.(0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const promoted = [s.ask(), s.ask(), s.ask()].map((a) => (a.kind === 'suggestion' ? a.suggestion : undefined)) as Suggestion<BoxValue>[];
+    expect(promoted.map((p) => [p.fidelity, p.continueFrom, p.parentId, p.checkpoint])).toEqual([[3, 3, 3, true], [3, 7, 7, true], [3, 2, 2, true]]);
+    // The promoted parents are needed until their continuations are told; the new rung's trials may be promoted.
+    expect(s.continuable?.(0)).toEqual([2, 3, 7, 9, 10, 11]);
+    promoted.forEach((p, i) => s.tell(p.id, { status: 'ok', score: i }));
+    const top = s.ask();
+    expect(top.kind === 'suggestion' && [top.suggestion.fidelity, top.suggestion.continueFrom, top.suggestion.checkpoint]).toEqual([9, 11, undefined]);
+    expect(s.continuable?.(0)).toEqual([11]);
+    if (top.kind === 'suggestion') s.tell(top.suggestion.id, { status: 'ok', score: 1 });
+    expect(s.continuable?.(0)).toEqual([]);
+  });
+
+  it('train from scratch with continuePromotions false, as before', () => {
+    const plain = run(build('hyperband', { minBudget: 1, maxBudget: 9, continuePromotions: false }), 30);
+    expect(plain.some((x) => x.continueFrom !== undefined || x.checkpoint !== undefined || x.horizon !== undefined)).toBe(false);
+    expect(plain.some((x) => x.parentId !== undefined)).toBe(true);
+    expect(() => build('hyperband', { continuePromotions: 'yes' })).toThrow(/options\.continuePromotions.*true or false/);
+  });
+});

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/core/errors.ts';
+import { UsageError, ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 import '../src/search/all.ts';
 import { createStrategy, strategyNames } from '../src/search/registry.ts';
@@ -129,8 +129,18 @@ class Driver {
   }
 }
 
+/** Spaces a strategy refuses by design (PBT explores hyperparameters; an architecture space has none). */
+const REFUSES: Record<string, string[]> = { pbt: ['nas-bench-201 (architecture)'] };
+
 describe.each(strategyNames())('strategy %s', (name) => {
-  describe.each(CASES)('on $name', (c) => {
+  describe.each(CASES.filter((c) => REFUSES[name]?.includes(c.name)))('refuses $name', (c) => {
+    it('with a ValidationError naming the space and what is accepted', () => {
+      expect(() => build(name, c, 1)).toThrow(ValidationError);
+      expect(() => build(name, c, 1)).toThrow(/space '.*'.*accepted: /);
+    });
+  });
+
+  describe.each(CASES.filter((c) => !REFUSES[name]?.includes(c.name)))('on $name', (c) => {
     it('suggests only members of the space', () => {
       const d = new Driver(build(name, c, 1), c);
       let checked = 0;

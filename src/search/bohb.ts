@@ -151,6 +151,9 @@ export class KdeGenerator<C> implements ConfigGenerator<C> {
   }
 }
 
+/** The options of BOHB's KDE generator (also read by asha with `sampler: 'kde'`). */
+export const KDE_OPTIONS: readonly string[] = ['topNPercent', 'numSamples', 'randomFraction', 'bandwidthFactor', 'minPointsInModel', 'minBandwidth'];
+
 registerStrategy('bohb', (ctx) =>
   hyperbandWith('bohb', ctx, new KdeGenerator(ctx.space, ctx.rng, parseKdeOptions(ctx.options, ctx.space.dims().length))),
-[...HYPERBAND_OPTIONS, 'topNPercent', 'numSamples', 'randomFraction', 'bandwidthFactor', 'minPointsInModel', 'minBandwidth']);
+[...HYPERBAND_OPTIONS, ...KDE_OPTIONS]);

@@ -3,13 +3,15 @@
  * runs rungs of configurations at growing fidelity; promotions wait until a rung is complete (`ask`
  * answers `wait` meanwhile). New configurations come from a ConfigGenerator: random sampling here, a
  * KDE model in BOHB (composition: bohb.ts passes its own generator). Promoted configurations are new
- * trials at a higher fidelity whose `parentId` is the trial they were promoted from.
+ * trials at a higher fidelity whose `parentId` is the trial they were promoted from; by default they
+ * also continue its checkpoint (`continueFrom`), so a promotion from r to R epochs trains R - r epochs
+ * under a schedule over the largest fidelity (`continuePromotions: false` trains them from scratch).
  */
 import { UsageError, ValidationError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { RngState } from '../core/rng.ts';
 import type { SearchSpace } from '../spaces/space.ts';
-import { numberOption } from './gp/options.ts';
+import { booleanOption, numberOption } from './gp/options.ts';
 import { registerStrategy } from './registry.ts';
 import type { StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
@@ -82,6 +84,8 @@ export interface MultiFidelityOptions {
   iterations: number;
   /** Trials to ask in all before `done` (the run's budget); 0 for no limit. */
   maxTrials: number;
+  /** Promotions continue their parent's checkpoint instead of training from scratch. Default true. */
+  continuePromotions?: boolean;
 }
 
 /** Runs bracket plans one after the other with a config generator. */
@@ -145,10 +149,36 @@ export class MultiFidelity<C> implements Strategy<C> {
 
   private issue(b: ActiveBracket, config: C, parentId?: number): AskResult<C> {
     const id = this.nextId++;
-    const rung = this.o.plans[b.plan].rungs[b.rung];
+    const rungs = this.o.plans[b.plan].rungs;
+    const rung = rungs[b.rung];
     this.trials.set(id, { id, rung: b.rung, budget: rung.budget, config, status: 'pending', ...(parentId !== undefined ? { parentId } : {}) });
     b.ids[b.rung].push(id);
-    return { kind: 'suggestion', suggestion: { id, config, fidelity: rung.budget, ...(parentId !== undefined ? { parentId } : {}) } };
+    const continued = this.o.continuePromotions !== false;
+    const suggestion = {
+      id, config, fidelity: rung.budget, ...(parentId !== undefined ? { parentId } : {}),
+      ...(continued ? { horizon: this.horizon(), ...(b.rung < rungs.length - 1 ? { checkpoint: true } : {}), ...(parentId !== undefined ? { continueFrom: parentId } : {}) } : {}),
+    };
+    return { kind: 'suggestion', suggestion };
+  }
+
+  /** The largest fidelity of any bracket: the horizon of continued trials' schedules. */
+  private horizon(): number {
+    return Math.max(...this.o.plans.map((p) => p.rungs[p.rungs.length - 1].budget));
+  }
+
+  /**
+   * Trials a later promotion may continue: every trial of the open rung (until it closes, any may be
+   * promoted) unless it is the bracket's last, and the promoted parents whose continuation is not yet told.
+   */
+  continuable(): number[] {
+    const b = this.active;
+    if (!b || this.o.continuePromotions === false) return [];
+    const last = this.o.plans[b.plan].rungs.length - 1;
+    const current = b.ids[b.rung].map((id) => this.trials.get(id) as TrialEntry<C>);
+    const waiting = new Set([...b.queue, ...current.filter((t) => t.status === 'pending' && t.parentId !== undefined).map((t) => t.parentId as number)]);
+    const out = [...waiting];
+    if (b.rung < last) out.push(...current.filter((t) => t.status !== 'failed').map((t) => t.id));
+    return out.sort((x, y) => x - y);
   }
 
   tell(id: number, outcome: Outcome): void {
@@ -193,7 +223,7 @@ export class MultiFidelity<C> implements Strategy<C> {
 /** The fidelity options every multi-fidelity strategy reads. */
 export const FIDELITY_OPTIONS: readonly string[] = ['minBudget', 'maxBudget', 'eta'];
 /** The options `hyperband` reads (bohb adds its model's). */
-export const HYPERBAND_OPTIONS: readonly string[] = [...FIDELITY_OPTIONS, 'iterations'];
+export const HYPERBAND_OPTIONS: readonly string[] = [...FIDELITY_OPTIONS, 'iterations', 'continuePromotions'];
 
 /** Reads minBudget, maxBudget and eta from strategy options. */
 export function parseFidelity(options: Readonly<Record<string, unknown>>): FidelityOptions {
@@ -211,6 +241,7 @@ export function hyperbandWith<C>(name: string, ctx: StrategyContext, generator: 
     plans: hyperbandBrackets(fid),
     iterations: numberOption(ctx.options, 'iterations', 0, { integer: true, min: 0 }),
     maxTrials: Number.isFinite(ctx.budget) && ctx.budget > 0 ? ctx.budget : 0,
+    continuePromotions: booleanOption(ctx.options, 'continuePromotions', true),
   });
 }
 
@@ -223,8 +254,9 @@ export function successiveHalving(ctx: StrategyContext): MultiFidelity<unknown> 
     plans: [bracketPlan(fid, s, n)],
     iterations: numberOption(ctx.options, 'iterations', 0, { integer: true, min: 0 }),
     maxTrials: Number.isFinite(ctx.budget) && ctx.budget > 0 ? ctx.budget : 0,
+    continuePromotions: booleanOption(ctx.options, 'continuePromotions', true),
   });
 }
 
 registerStrategy('hyperband', (ctx) => hyperbandWith('hyperband', ctx, new RandomGenerator(ctx.space, ctx.rng)), HYPERBAND_OPTIONS);
-registerStrategy('sh', successiveHalving, [...FIDELITY_OPTIONS, 'n', 'iterations']);
+registerStrategy('sh', successiveHalving, [...FIDELITY_OPTIONS, 'n', 'iterations', 'continuePromotions']);

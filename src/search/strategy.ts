@@ -14,8 +14,18 @@ export interface Suggestion<C> {
   config: C;
   /** Fidelity (budget) to evaluate at, for multi-fidelity strategies (e.g. epochs). */
   fidelity?: number;
-  /** Trial whose trained weights the child may inherit (large-scale evolution). */
+  /** Trial whose trained weights the child may inherit (large-scale evolution), or that it was promoted from. */
   parentId?: number;
+  /**
+   * Trial whose checkpoint this trial continues (a promotion that trains only the epochs its parent has
+   * not, a PBT member that goes on from its own or a better member's weights). Only trials suggested with
+   * `checkpoint` can be continued.
+   */
+  continueFrom?: number;
+  /** A later suggestion may continue this trial, so its evaluation keeps a checkpoint. */
+  checkpoint?: boolean;
+  /** The strategy's largest fidelity, over which a continued trial's learning-rate schedule is defined. */
+  horizon?: number;
 }
 
 /** What `ask` returns: a suggestion, `wait` (results pending before more can be proposed), or `done`. */
@@ -45,4 +55,10 @@ export interface Strategy<C> {
   loadState(state: unknown): void;
   /** Optional: the individuals the strategy currently keeps (evolution's population), oldest first. */
   population?(): ReadonlyArray<{ id: number; score: number }>;
+  /**
+   * Optional, for strategies whose suggestions continue earlier trials: ids of trials a later suggestion
+   * may still continue (pending continuations' sources included), given that at most `remaining` more
+   * trials will be asked. The run deletes the checkpoints of every other trial.
+   */
+  continuable?(remaining: number): number[];
 }

@@ -57,3 +57,12 @@ export function choiceOption<T extends string>(
   }
   return raw as T;
 }
+
+/** `options[key]` as a boolean (`true`/`false`, also as strings), or `fallback` when absent. */
+export function booleanOption(options: Readonly<Record<string, unknown>>, key: string, fallback: boolean): boolean {
+  const raw = options[key];
+  if (raw === undefined) return fallback;
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  throw new ValidationError(`bad value ${JSON.stringify(raw)}`, { field: `options.${key}` }, 'true or false');
+}
