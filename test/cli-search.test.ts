@@ -145,14 +145,14 @@ describe('nas search errors', () => {
     const r = await nas('search', '--strategy', 'annealing', '--objective', 'branin', '--run-dir', dir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/unknown strategy 'annealing'/);
-    expect(r.err).toMatch(/aging, bo, bohb, grid, hyperband, large-scale, random, sh, tpe/);
+    expect(r.err).toMatch(/aging, asha, bo, bohb, grid, hyperband, large-scale, pbt, random, sh, tpe/);
   });
 
   it('an unknown objective lists the accepted ones', async () => {
     const r = await nas('search', '--strategy', 'tpe', '--objective', 'rosenbrock', '--run-dir', dir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/unknown objective 'rosenbrock'/);
-    expect(r.err).toMatch(/branin, hartmann6, table:<csv>, train/);
+    expect(r.err).toMatch(/branin, curves, hartmann6, table:<csv>, train/);
   });
 
   it('bad --options JSON names the option', async () => {

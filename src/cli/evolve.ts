@@ -23,7 +23,9 @@ export function printSummary(summary: RunSummary, json: boolean): void {
     return;
   }
   const b = summary.best;
-  process.stdout.write(`run ${summary.runDir} (seed ${summary.seed}): ${summary.evaluations} evaluations, ${summary.children} children, ${summary.duplicates} duplicates, ${summary.failed} failed\n`);
+  const epochs = summary.epochs > 0 ? `, ${summary.epochs} epochs trained` : '';
+  const stopped = summary.stoppedEarly > 0 ? `, ${summary.stoppedEarly} stopped early` : '';
+  process.stdout.write(`run ${summary.runDir} (seed ${summary.seed}): ${summary.evaluations} evaluations, ${summary.children} children, ${summary.duplicates} duplicates, ${summary.failed} failed${stopped}${epochs}\n`);
   process.stdout.write(b ? `best: child ${b.id} (${b.hash}) score ${b.score}${b.report !== undefined ? `, report ${b.report}` : ''}\n  ${JSON.stringify(b.config)}\n` : 'best: none (no child finished)\n');
 }
 

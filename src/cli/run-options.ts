@@ -35,6 +35,8 @@ export interface RunArgs {
   timeout?: number;
   'worker-memory'?: number;
   'force-workers'?: boolean;
+  'median-stop'?: boolean;
+  'median-stop-min'?: number;
 }
 
 /** Adds the shared options to a command's builder. */
@@ -60,7 +62,9 @@ export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
     .option('snapshot-every', numeric('snapshot-every', 'outcomes between snapshots [default: 25]'))
     .option('timeout', numeric('timeout', 'seconds a child may take in a worker before it fails with timeout'))
     .option('worker-memory', numeric('worker-memory', 'heap limit of each worker process in MiB'))
-    .option('force-workers', { type: 'boolean', describe: `allow more --workers than ${workerCap()} (twice this machine's CPU cores)` }) as unknown as Argv<T & RunArgs>;
+    .option('force-workers', { type: 'boolean', describe: `allow more --workers than ${workerCap()} (twice this machine's CPU cores)` })
+    .option('median-stop', { type: 'boolean', describe: 'stop a child after an epoch where its validation score is below the population\'s median then (train and curves evaluators)' })
+    .option('median-stop-min', numeric('median-stop-min', 'children that must have reached an epoch before the median rule applies there [default: 5]')) as unknown as Argv<T & RunArgs>;
 }
 
 /** The most workers a run gets without --force-workers: twice the CPU cores (each worker is a process). */
@@ -135,6 +139,8 @@ export async function givenConfig(args: RunArgs, command: string, strategy: stri
     evaluator: args.evaluator, metric: args.metric, report: args.report, maxParams: args['max-params'], maxMadds: args['max-madds'],
     evaluatorOptions: await evaluatorOptionsOf(args),
   };
+  if (args['median-stop'] === true) given.medianStop = { minCount: args['median-stop-min'] ?? 5 };
+  else if (args['median-stop-min'] !== undefined) throw new OptionError('--median-stop-min is given without --median-stop; give --median-stop with it, or leave it out');
   if (Object.values(strategyOptions).some((v) => v !== undefined)) given.strategyOptions = strategyOptions;
   return given;
 }

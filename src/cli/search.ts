@@ -73,7 +73,7 @@ export function strategyOptionsOf(args: SearchArgs): Record<string, unknown> {
 /** The space a new run searches when --space is not given: the objective's own for synthetic ones. */
 export function defaultSpaceFor(objective: string | undefined): string {
   if (objective === undefined) return 'nasnet-cell';
-  if (isSynthetic(objective)) return parseEvaluatorSpec(objective)[0];
+  if (isSynthetic(objective) || parseEvaluatorSpec(objective)[0] === 'curves') return parseEvaluatorSpec(objective)[0];
   return objective.startsWith('table:') ? 'nas-bench-201' : 'nasnet-cell';
 }
 
@@ -97,17 +97,17 @@ function runtimeWithProgress(argv: SearchArgs, seen: { config?: RunConfig }): { 
 
 const search: CommandModule<object, SearchArgs> = {
   command: 'search',
-  describe: 'Search a space with any strategy (grid, random, bo, tpe, hyperband, sh, bohb, aging, large-scale); stop and --resume at will',
+  describe: 'Search a space with any strategy (grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt, aging, large-scale); stop and --resume at will',
   builder: (y: Argv) =>
     withRunOptions(y)
-      .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: branin or hartmann6 for those objectives, nas-bench-201 for a table, else nasnet-cell]' })
-      .option('strategy', { type: 'string', describe: 'grid, random, bo, tpe, hyperband, sh, bohb, aging or large-scale [default: tpe]' })
-      .option('objective', { type: 'string', describe: 'train, table:<csv>, branin or hartmann6 (same as --evaluator) [default: train]' })
-      .option('population', numeric('population', 'population size (aging, large-scale)'))
+      .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: the objective\'s own for branin, hartmann6 and curves, nas-bench-201 for a table, else nasnet-cell]' })
+      .option('strategy', { type: 'string', describe: 'grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt, aging or large-scale [default: tpe]' })
+      .option('objective', { type: 'string', describe: 'train, table:<csv>, branin, hartmann6 or curves (same as --evaluator) [default: train]' })
+      .option('population', numeric('population', 'population size (aging, large-scale, pbt)'))
       .option('sample', numeric('sample', 'tournament size (aging)'))
-      .option('eta', numeric('eta', 'halving rate (hyperband, sh, bohb) [default: 3]'))
-      .option('min-fidelity', numeric('min-fidelity', 'smallest fidelity, e.g. epochs (hyperband, sh, bohb) [default: 1]'))
-      .option('max-fidelity', numeric('max-fidelity', 'largest fidelity (hyperband, sh, bohb) [default: 27]'))
+      .option('eta', numeric('eta', 'halving rate (hyperband, sh, bohb, asha) [default: 3]'))
+      .option('min-fidelity', numeric('min-fidelity', 'smallest fidelity, e.g. epochs (hyperband, sh, bohb, asha) [default: 1]'))
+      .option('max-fidelity', numeric('max-fidelity', 'largest fidelity (hyperband, sh, bohb, asha, pbt) [default: 27]'))
       .option('options', { type: 'string', describe: 'further strategy options as a JSON object, e.g. \'{"nStartupTrials":10}\'' })
       .option('stop-after', numeric('stop-after', 'stop after this many journal events, leaving the run to --resume')),
   handler: async (argv) => {

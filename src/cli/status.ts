@@ -21,7 +21,8 @@ interface StatusArgs {
 function child(c: ChildView, indent: string): string {
   const score = c.score !== undefined ? c.score.toFixed(4) : '-';
   const report = c.report !== undefined ? `  report ${c.report.toFixed(4)}` : '';
-  const head = `#${String(c.id).padEnd(5)} ${score}${report}  `;
+  const epochs = c.stoppedAt !== undefined ? `  stopped early at epoch ${c.stoppedAt}` : c.fidelity !== undefined ? `  at ${c.fidelity}` : '';
+  const head = `#${String(c.id).padEnd(5)} ${score}${report}${epochs}  `;
   const lines = configLines(c.config);
   if (lines.length === 1) return `${head}${lines[0][1]}`;
   const width = Math.max(...lines.map(([name]) => name.length));
@@ -35,6 +36,7 @@ export function formatStatus(s: RunStatus): string {
   const lines = [
     `run ${s.runDir}: ${c.strategy} on ${c.space}, seed ${c.seed}, evaluator ${c.evaluator}, ${c.workers} worker(s)`,
     `progress: ${s.evaluated}/${c.budget} evaluations done, ${s.inFlight.length} in flight${s.inFlight.length ? ` (${s.inFlight.join(', ')})` : ''}; ${s.children} children, ${s.duplicates} duplicates, ${s.failed} failed, ${s.rejected} rejected; resumed ${s.resumes} time(s)`,
+    ...(s.epochs > 0 || s.stoppedEarly > 0 || s.checkpoints > 0 ? [`epochs trained: ${s.epochs}; ${s.stoppedEarly} stopped early by the median rule; ${s.checkpoints} checkpoint(s) kept`] : []),
     s.lastEventAt !== undefined ? `last event: ${new Date(s.lastEventAt).toISOString()}` : 'no events yet',
     s.best ? `best: ${child(s.best, 'best: ')}` : 'best: none yet',
   ];

@@ -33,6 +33,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, NumberSpec>> = {
   'min-fidelity': int(1, 1e6),
   'max-fidelity': int(1, 1e6),
   'stop-after': int(1, SAFE),
+  'median-stop-min': int(1, 1e6),
   'snapshot-every': int(1, 1e9),
   'recycle-after': int(1, 1e9),
   timeout: real(0, 1e7, true),

@@ -7,12 +7,19 @@
  * the learning rate, weight decay and batch size of its hyperparameters (see trainingHparams). In a run,
  * the trained weights of good children are kept under `<run-dir>/weights/<trialId>/` (option
  * `keepWeights`, keep-weights.ts) so that `nas export` needs no retraining.
+ *
+ * Multi-fidelity and PBT requests: a request that continues a trial restores its checkpoint (weights,
+ * optimiser state, counters, seed) from `<run-dir>/checkpoints/` and trains only the epochs it lacks,
+ * under a schedule over the request's horizon; one that asks for a checkpoint writes its own there. A
+ * request with the median rule's medians measures validation after every epoch and stops below them.
  */
 import { networkForSpace } from '../train/train-one.ts';
 import { resolve } from 'node:path';
 import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
 import { ValidationError } from '../core/errors.ts';
-import type { EvalRequest, EvalResult } from '../core/trial.ts';
+import type { EvalRequest, EvalResult, MedianStop } from '../core/trial.ts';
+import { checkpointsDirOf, DirectoryCheckpointStore } from '../core/checkpoint-dir.ts';
+import { MemoryCheckpointStore, type CheckpointStore, type TrainCheckpoint } from '../core/checkpoint.ts';
 import { loadDataset } from '../data/load.ts';
 import { DEFAULT_DATASET, parseDatasetSpec } from '../data/spec.ts';
 import { validateGenome } from '../genome/genome.ts';
@@ -133,10 +140,13 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
   // A joint space (architecture + hyperparameters): the network comes from the architecture part.
   const archSpace = space instanceof JointSpace ? (space.arch as SearchSpace<unknown>) : space;
   const keeper = options.runDir !== undefined && settings.keepWeights !== 'none' ? new WeightKeeper(weightsDirOf(options.runDir), settings.keepWeights) : undefined;
+  const checkpoints: CheckpointStore = options.runDir !== undefined ? new DirectoryCheckpointStore(checkpointsDirOf(options.runDir)) : new MemoryCheckpointStore();
   const evaluate = async (request: EvalRequest): Promise<EvalResult> => {
     let genome: CellGenome;
     let hp: Partial<TrainSettings>;
+    let from: TrainCheckpoint | undefined;
     try {
+      from = request.continueFrom !== undefined ? checkpoints.load(request.continueFrom) : undefined;
       const json = space.toJSON(space.validate(request.config));
       const joint = space instanceof JointSpace ? (json as { arch: unknown; hparams: Record<string, unknown> }) : undefined;
       genome = validateGenome(joint ? joint.arch : json);
@@ -149,13 +159,27 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
       epochs: request.fidelity ?? s.epochs, seed: request.seed, trialId: request.trialId, batchSize: s.batchSize,
       optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay, evaluateTest: s.evaluateTest,
       ...(s.lr !== undefined ? { lr: s.lr } : {}), ...(keeper ? { afterTraining: keeper.hook(request.trialId) } : {}),
+      ...(request.horizon !== undefined ? { horizonEpochs: request.horizon } : {}), ...(from ? { continueFrom: from } : {}),
+      ...(request.checkpoint ? { saveCheckpoint: (c: TrainCheckpoint) => checkpoints.save(request.trialId, c) } : {}),
+      ...(request.medianStop ? { everyEpoch: { stop: medianRule(request.medianStop) } } : {}),
     };
     const r = await trainChild({ genome, network: networkFor(genome, archSpace, loaded.info.shape, loaded.info.numClasses) }, data, train);
     // Only the plain EvalResult fields travel back (per-epoch records stay out of the journal).
-    const { trialId, status, score, report, failure, error, metrics, seconds } = r;
+    const { trialId, status, score, report, failure, error, metrics, seconds, curve, stoppedAt, epochsTrained } = r;
     // The settings a child trained with, so that a joint search's hyperparameters show in the journal.
-    const used = { epochs: train.epochs, batchSize: s.batchSize, weightDecay: s.weightDecay, ...(s.lr !== undefined ? { lr: s.lr } : {}) };
-    return { trialId, status, score, report, failure, error, metrics: metrics ? { ...metrics, ...used } : metrics, seconds };
+    const used = { epochs: train.epochs, batchSize: s.batchSize, weightDecay: s.weightDecay, ...(s.lr !== undefined ? { lr: s.lr } : {}), startEpoch: from?.epoch ?? 0 };
+    return {
+      trialId, status, score, report, failure, error, metrics: metrics ? { ...metrics, ...used } : metrics, seconds,
+      ...(curve ? { curve } : {}), ...(stoppedAt !== undefined ? { stoppedAt } : {}), ...(epochsTrained !== undefined ? { epochsTrained } : {}),
+    };
   };
   return { evaluate };
+}
+
+/** The median rule over the medians a request carries: stop after epoch e below the median at e. */
+export function medianRule(rule: MedianStop): (epoch: number, accuracy: number) => boolean {
+  return (epoch, accuracy) => {
+    const median = rule.medians[epoch - 1];
+    return typeof median === 'number' && accuracy < median;
+  };
 }

@@ -7,7 +7,8 @@
  * only on the order of `asked` events, so a resumed run classifies every child as the first run did.
  * A child asked at a fidelity (multi-fidelity strategies with an evaluator that honours it) duplicates
  * only an earlier child with the same hash AND the same fidelity: a configuration promoted to more
- * epochs is evaluated again.
+ * epochs is evaluated again, and one that continues a checkpoint duplicates only a child that continued
+ * the same checkpoint (its original's).
  *
  * Cost: a running search keeps the records of the children in flight, the best child, counters, and
  * one small outcome per distinct evaluation (what a later duplicate copies), so each child costs the
@@ -30,6 +31,18 @@ export interface TrialRecord {
   config: unknown;
   parentId?: number;
   fidelity?: number;
+  /** Trial whose checkpoint it continues. */
+  continueFrom?: number;
+  /** The schedule's horizon (largest fidelity of its strategy). */
+  horizon?: number;
+  /** It keeps a checkpoint. */
+  checkpoint?: boolean;
+  /** Score after each epoch, when measured. */
+  curve?: number[];
+  /** The median rule stopped it after this epoch. */
+  stoppedAt?: number;
+  /** Epochs its evaluation trained. */
+  epochsTrained?: number;
   state: 'asked' | 'running' | 'finished' | 'failed';
   score?: number;
   report?: number;
@@ -55,9 +68,13 @@ export interface OriginalOutcome {
 /** A journal event that contradicts the events before it. */
 export class JournalOrderError extends NasError {}
 
-/** What makes two children the same evaluation: the canonical hash, and the fidelity when one is given. */
-export function dedupKey(hash: string, fidelity: number | undefined): string {
-  return fidelity === undefined ? hash : `${hash}@${fidelity}`;
+/**
+ * What makes two children the same evaluation: the canonical hash, the fidelity when one is given, and the
+ * checkpoint it continues (by its original) when it continues one.
+ */
+export function dedupKey(hash: string, fidelity: number | undefined, continueFrom?: number): string {
+  const key = fidelity === undefined ? hash : `${hash}@${fidelity}`;
+  return continueFrom === undefined ? key : `${key}<${continueFrom}`;
 }
 
 /** Options of a TrialBook. */
@@ -66,6 +83,8 @@ export interface TrialBookOptions {
   keepAll?: boolean;
   /** Most children evaluated at once (the run's workers); more running at once is an error. Default: no check. */
   maxRunning?: number;
+  /** Keep every finished original's per-epoch curve (the median rule reads them). Default false. */
+  keepCurves?: boolean;
 }
 
 export class TrialBook {
@@ -78,6 +97,13 @@ export class TrialBook {
   /** Originals by dedup key. */
   private readonly originals = new Map<string, OriginalOutcome>();
   private readonly keyOf = new Map<number, string>();
+  /** Children asked with a checkpoint that duplicate an earlier child: the original that holds the checkpoint. */
+  private readonly checkpointAlias = new Map<number, number>();
+  private readonly keepCurves: boolean;
+  /** Finished originals' per-epoch curves, with `keepCurves`. */
+  readonly curves = new Map<number, number[]>();
+  /** Finished duplicates' originals, with `keepCurves` (their curve is the original's). */
+  private readonly curveAlias = new Map<number, number>();
   private running = 0;
   /** Children asked so far. */
   children = 0;
@@ -99,10 +125,15 @@ export class TrialBook {
   best: TrialRecord | undefined;
   /** Number of times the run was resumed. */
   resumes = 0;
+  /** Children the median rule stopped early. */
+  stoppedEarly = 0;
+  /** Epochs trained by every evaluation told so far (evaluators that report them). */
+  epochsTrained = 0;
 
   constructor(options: TrialBookOptions = {}) {
     this.keepAll = options.keepAll ?? false;
     this.maxRunning = options.maxRunning ?? Number.POSITIVE_INFINITY;
+    this.keepCurves = options.keepCurves ?? false;
   }
 
   /** Applies one journal event. Events must come in journal order; one that cannot follow throws a JournalOrderError. */
@@ -131,10 +162,15 @@ export class TrialBook {
     if (this.running >= this.maxRunning) {
       throw new JournalOrderError(`child ${event.id} asked while ${this.running} child(ren) run without an outcome; with ${this.maxRunning} worker(s) a child is asked only when one is free, so an outcome line is missing`);
     }
-    const key = dedupKey(event.hash, event.fidelity);
+    const from = event.continueFrom === undefined ? undefined : this.checkpointOf(event.continueFrom);
+    const key = dedupKey(event.hash, event.fidelity, from);
     const first = this.originals.get(key);
-    const { id, hash, seed, config, parentId, fidelity } = event;
-    const trial: TrialRecord = { id, hash, seed, config, parentId, fidelity, state: 'asked', ...(first !== undefined ? { duplicateOf: first.id } : {}) };
+    const { id, hash, seed, config, parentId, fidelity, continueFrom, horizon, checkpoint } = event;
+    const trial: TrialRecord = {
+      id, hash, seed, config, parentId, fidelity, state: 'asked', ...(first !== undefined ? { duplicateOf: first.id } : {}),
+      ...(continueFrom !== undefined ? { continueFrom } : {}), ...(horizon !== undefined ? { horizon } : {}), ...(checkpoint ? { checkpoint } : {}),
+    };
+    if (first !== undefined && checkpoint) this.checkpointAlias.set(id, first.id);
     this.children++;
     if (first === undefined) {
       this.originals.set(key, { id, state: 'asked' });
@@ -171,6 +207,9 @@ export class TrialBook {
     this.idleStreak = idle ? this.idleStreak + 1 : 0;
     if (event.e === 'finished') {
       Object.assign(trial, { state: 'finished', score: event.score, report: event.report, metrics: event.metrics, seconds: event.seconds });
+      this.epochDetails(trial, event);
+      if (this.keepCurves && original && event.curve) this.curves.set(trial.id, event.curve);
+      if (this.keepCurves && event.duplicateOf !== undefined) this.curveAlias.set(trial.id, event.duplicateOf);
       if (!this.best || event.score > (this.best.score as number)) this.best = trial;
       if (original) Object.assign(original, { state: 'finished', score: event.score, report: event.report });
       if (original) this.evaluated++;
@@ -190,6 +229,29 @@ export class TrialBook {
   /** The record of a child: any child with `keepAll`, else one in flight (or the best). */
   get(id: number): TrialRecord | undefined {
     return this.live.get(id) ?? this.trials[id] ?? (this.best?.id === id ? this.best : undefined);
+  }
+
+  /** Records a finished child's curve, early stop and epochs trained. */
+  private epochDetails(trial: TrialRecord, event: Extract<JournalEvent, { e: 'finished' }>): void {
+    if (event.curve !== undefined) trial.curve = event.curve;
+    if (event.stoppedAt !== undefined) {
+      trial.stoppedAt = event.stoppedAt;
+      this.stoppedEarly++;
+    }
+    if (event.epochsTrained !== undefined) {
+      trial.epochsTrained = event.epochsTrained;
+      this.epochsTrained += event.epochsTrained;
+    }
+  }
+
+  /** The per-epoch curve of a finished child (its original's for a duplicate), with `keepCurves`. */
+  curveOf(id: number): number[] | undefined {
+    return this.curves.get(this.curveAlias.get(id) ?? id);
+  }
+
+  /** The child whose checkpoint child `id`'s checkpoint is: its original when it duplicated one, else itself. */
+  checkpointOf(id: number): number {
+    return this.checkpointAlias.get(id) ?? id;
   }
 
   /** The original of a duplicate child, or undefined for an original. */

@@ -4,6 +4,7 @@
  */
 import { FileFormatError, NasError, OptionError, ValidationError } from '../core/errors.ts';
 import { checkNumber } from '../core/numbers.ts';
+import type { MedianStopOptions } from './median-stop.ts';
 
 /** Everything that decides a run's results. Stored in config.json; a resume must not change it. */
 export interface RunConfig {
@@ -35,6 +36,8 @@ export interface RunConfig {
   workers: number;
   /** Evaluator-specific options (epochs, dataset, experiment file, ...). */
   evaluatorOptions: Record<string, unknown>;
+  /** The median stopping rule (`--median-stop`); absent: off. */
+  medianStop?: MedianStopOptions;
   /** Directory relative paths (space file, table, dataset) are resolved from: the working directory at creation. */
   baseDir: string;
 }
@@ -42,7 +45,7 @@ export interface RunConfig {
 /** Keys a resume compares (everything except bookkeeping). */
 const COMPARED: ReadonlyArray<keyof RunConfig> = [
   'command', 'space', 'strategy', 'strategyOptions', 'budget', 'seed', 'evaluator', 'metric', 'report',
-  'maxParams', 'maxMadds', 'workers', 'evaluatorOptions',
+  'maxParams', 'maxMadds', 'workers', 'evaluatorOptions', 'medianStop',
 ];
 
 /** Stable JSON (sorted keys) for comparing option values. */
@@ -102,10 +105,14 @@ export function parseRunConfig(value: Record<string, unknown>, file: string): Ru
   for (const key of ['command', 'space', 'strategy', 'evaluator', 'baseDir']) need(key, 'string');
   for (const key of ['budget', 'seed', 'workers']) need(key, 'number');
   for (const key of ['strategyOptions', 'evaluatorOptions']) need(key, 'object');
-  for (const [key, option] of NUMERIC_FIELDS) {
-    if (value[key] === undefined) continue;
+  const median = value.medianStop as { minCount?: unknown } | undefined;
+  if (median !== undefined && (typeof median !== 'object' || median === null)) throw new ValidationError('not an object', { file, field: 'medianStop' }, '{ "minCount": <integer> }');
+  const fields: Array<[string, unknown, string]> = NUMERIC_FIELDS.map(([key, option]) => [key, value[key], option]);
+  if (median !== undefined) fields.push(['medianStop.minCount', median.minCount, 'median-stop-min']);
+  for (const [key, v, option] of fields) {
+    if (v === undefined) continue;
     try {
-      checkNumber(option, value[key], `field '${key}'`);
+      checkNumber(option, v, `field '${key}'`);
     } catch (err) {
       if (err instanceof OptionError) throw new FileFormatError(file, err.message);
       throw err;

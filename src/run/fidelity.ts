@@ -2,6 +2,7 @@
  * Which evaluators honour a multi-fidelity strategy's fidelity (Hyperband, successive halving, BOHB).
  *
  * - `train`: the fidelity is the number of training epochs of the child.
+ * - `curves`: the fidelity is the number of epochs of a synthetic learning curve.
  * - `table:<csv>`: ignored. A tabular benchmark row holds one search signal (`--metric`, e.g.
  *   NAS-Bench-201's `valid_12`); its other columns (`valid_200`, `test_200`) are results after full
  *   training that the benchmark's protocol forbids using to choose, so no column stands for a lower
@@ -15,12 +16,15 @@
 import { parseEvaluatorSpec } from '../evaluators/registry.ts';
 import type { RunConfig } from './config.ts';
 
-const HONOURING = new Set(['train']);
+const HONOURING = new Set(['train', 'curves']);
 
 /** Strategies that propose fidelities and stop asking after `budget` trials, promotions included. */
-const MULTI_FIDELITY = new Set(['hyperband', 'sh', 'bohb']);
+const MULTI_FIDELITY = new Set(['hyperband', 'sh', 'bohb', 'asha', 'pbt']);
 
-/** True when the evaluator the spec names uses EvalRequest.fidelity. */
+/**
+ * True when the evaluator the spec names uses EvalRequest.fidelity; those also keep and continue
+ * checkpoints and report per-epoch curves for the median rule.
+ */
 export function honoursFidelity(evaluatorSpec: string): boolean {
   return HONOURING.has(parseEvaluatorSpec(evaluatorSpec)[0]);
 }

@@ -15,15 +15,23 @@
  * as the journal left it and re-runs the children in flight with their seeds, and only the order in
  * which those finish may differ from what the killed process would have seen. (The inline executor
  * completes children in submission order, so there K > 1 is reproducible too.)
+ *
+ * Checkpoints: a child whose suggestion continues an earlier trial is sent with that trial's id (its
+ * original's, when it was a duplicate), and the evaluator writes the checkpoints the strategy asks for.
+ * The run owns them: after every outcome it deletes each checkpoint no later suggestion can continue
+ * (Strategy.continuable) that no child in flight is writing, at the start of a run or resume it sweeps
+ * what a killed process left, and at the end of the run it deletes them all.
  */
+import type { CheckpointStore } from '../core/checkpoint.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { UsageError } from '../core/errors.ts';
-import type { EvalResult } from '../core/trial.ts';
+import type { EvalRequest, EvalResult } from '../core/trial.ts';
 import type { Strategy } from '../search/strategy.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
 import type { Executor } from '../workers/executor.ts';
 import { TrialBook, type OriginalOutcome, type TrialRecord } from './book.ts';
+import { populationMedians, type MedianStopOptions } from './median-stop.ts';
 import { applyAt, replayStrategy } from './replay.ts';
 
 /** Where events go (a journal file, or nowhere for in-memory benchmark runs). */
@@ -78,6 +86,15 @@ export interface RunnerOptions {
    * duplicate and costs no evaluation. Default false (fidelity is journalled and sent, e.g. as epochs).
    */
   ignoreFidelity?: boolean;
+  /** Where the evaluator keeps checkpoints, so the run can delete those no child will continue. Default: none. */
+  checkpoints?: RunCheckpoints;
+  /** The median stopping rule: medians sent with every request. Default: off. */
+  medianStop?: MedianStopOptions;
+}
+
+/** A run's checkpoint store; `sweep` (a directory's) also removes what interrupted writes left. */
+export interface RunCheckpoints extends CheckpointStore {
+  sweep?(keep: ReadonlySet<number>): number[];
 }
 
 export class Runner {
@@ -99,7 +116,7 @@ export class Runner {
 
   constructor(options: RunnerOptions) {
     this.o = options;
-    this.book = new TrialBook({ maxRunning: options.executor.capacity });
+    this.book = new TrialBook({ maxRunning: options.executor.capacity, keepCurves: options.medianStop !== undefined });
   }
 
   /**
@@ -127,6 +144,8 @@ export class Runner {
 
   /** Runs until the budget is spent and nothing is in flight. Returns the book. */
   async run(): Promise<TrialBook> {
+    const store = this.o.checkpoints;
+    if (store?.sweep) store.sweep(this.keptCheckpoints());
     for (const trial of this.book.unfinished()) this.dispatch(trial);
     for (;;) {
       this.fill();
@@ -135,7 +154,27 @@ export class Runner {
       this.complete(result);
     }
     this.takeSnapshot();
+    // The budget is spent (or the run stops for good): no child will continue anything.
+    if (store?.sweep) store.sweep(new Set());
+    else if (store) for (const id of store.list()) store.remove(id);
     return this.book;
+  }
+
+  /** Trials whose checkpoints must stay: those a later suggestion may continue, and those being written. */
+  private keptCheckpoints(): Set<number> {
+    const remaining = Math.max(0, this.o.budget - this.book.evaluations);
+    const keep = new Set<number>();
+    for (const id of this.o.strategy.continuable?.(remaining) ?? []) keep.add(this.book.checkpointOf(id));
+    for (const t of this.book.unfinished()) keep.add(t.id);
+    return keep;
+  }
+
+  /** Deletes the checkpoints no later child can continue. */
+  private pruneCheckpoints(): void {
+    const store = this.o.checkpoints;
+    if (!store) return;
+    const keep = this.keptCheckpoints();
+    for (const id of store.list()) if (!keep.has(id)) store.remove(id);
   }
 
   private record(event: JournalEvent): void {
@@ -175,13 +214,18 @@ export class Runner {
       if (r.kind !== 'suggestion') return;
       const { id, config, parentId } = r.suggestion;
       const fidelity = this.o.ignoreFidelity ? undefined : r.suggestion.fidelity;
+      // Without fidelity there is nothing to continue: a promotion is then a free duplicate.
+      const { continueFrom, horizon, checkpoint } = this.o.ignoreFidelity ? {} : r.suggestion;
       const event: JournalEvent = {
         e: 'asked', id, hash: this.o.space.hash(config), seed: deriveSeed(this.o.seed, 'child', id),
         config: this.o.space.toJSON(config), t: this.now(),
         ...(parentId !== undefined ? { parentId } : {}), ...(fidelity !== undefined ? { fidelity } : {}),
+        ...(continueFrom !== undefined ? { continueFrom } : {}), ...(horizon !== undefined ? { horizon } : {}), ...(checkpoint ? { checkpoint } : {}),
       };
       this.record(event);
       this.dispatch(this.book.get(id) as TrialRecord);
+      // An ask may close a rung (Hyperband promotes lazily): its other checkpoints go at once.
+      if (continueFrom !== undefined) this.pruneCheckpoints();
     }
   }
 
@@ -201,14 +245,25 @@ export class Runner {
     const worker = this.freeSlot();
     this.record({ e: 'started', id: trial.id, worker, t: this.now() });
     this.submitted.set(trial.id, worker);
-    const request = { trialId: trial.id, config: trial.config, seed: trial.seed, ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}), ...(trial.parentId !== undefined ? { parentId: trial.parentId } : {}) };
-    this.o.executor.submit(request).then(
+    this.o.executor.submit(this.requestOf(trial)).then(
       (result) => this.arrive({ ...result, trialId: trial.id }),
       (err: unknown) => {
         this.fatal = err instanceof Error ? err : new Error(String(err));
         this.wake?.();
       },
     );
+  }
+
+  /** What the executor gets for a child: its record, the checkpoint it continues (by original), the medians. */
+  private requestOf(trial: TrialRecord): EvalRequest {
+    const from = trial.continueFrom === undefined ? undefined : this.book.checkpointOf(trial.continueFrom);
+    return {
+      trialId: trial.id, config: trial.config, seed: trial.seed,
+      ...(trial.fidelity !== undefined ? { fidelity: trial.fidelity } : {}), ...(trial.parentId !== undefined ? { parentId: trial.parentId } : {}),
+      ...(from !== undefined ? { continueFrom: from } : {}), ...(trial.horizon !== undefined ? { horizon: trial.horizon } : {}),
+      ...(trial.checkpoint ? { checkpoint: true } : {}),
+      ...(this.o.medianStop ? { medianStop: populationMedians(this.book, this.o.strategy.population?.(), this.o.medianStop) } : {}),
+    };
   }
 
   private freeSlot(): number {
@@ -254,8 +309,11 @@ export class Runner {
   private settle(result: EvalResult): void {
     const t = this.now();
     if (result.status === 'ok') {
-      const { trialId: id, score, report, metrics, seconds } = result;
-      this.record({ e: 'finished', id, score: score as number, t, ...(report !== undefined ? { report } : {}), ...(metrics ? { metrics } : {}), ...(seconds !== undefined ? { seconds } : {}) });
+      const { trialId: id, score, report, metrics, seconds, curve, stoppedAt, epochsTrained } = result;
+      this.record({
+        e: 'finished', id, score: score as number, t, ...(report !== undefined ? { report } : {}), ...(metrics ? { metrics } : {}), ...(seconds !== undefined ? { seconds } : {}),
+        ...(curve !== undefined ? { curve } : {}), ...(stoppedAt !== undefined ? { stoppedAt } : {}), ...(epochsTrained !== undefined ? { epochsTrained } : {}),
+      });
       this.o.strategy.tell(id, { status: 'ok', score });
     } else {
       this.record({ e: 'failed', id: result.trialId, failure: result.failure ?? 'crash', t, ...(result.error !== undefined ? { error: result.error } : {}) });
@@ -279,6 +337,7 @@ export class Runner {
 
   private afterOutcome(): void {
     if (++this.sinceSnapshot >= (this.o.snapshotEvery ?? 25)) this.takeSnapshot();
+    this.pruneCheckpoints();
   }
 
   private takeSnapshot(): void {

@@ -3,7 +3,8 @@
  * creates or reopens the run directory, restores from the snapshot and journal, and drives the Runner.
  */
 import { basename, join, resolve } from 'node:path';
-import { FileFormatError, OptionError, RunStoppedError } from '../core/errors.ts';
+import { checkpointsDirOf, DirectoryCheckpointStore } from '../core/checkpoint-dir.ts';
+import { FileFormatError, OptionError, RunStoppedError, ValidationError } from '../core/errors.ts';
 import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
 import { Rng, resolveSeed } from '../core/rng.ts';
 import '../search/all.ts';
@@ -57,6 +58,10 @@ export interface RunSummary {
   duplicates: number;
   resumes: number;
   best: { id: number; hash: string; score: number; report?: number; config: unknown } | null;
+  /** Epochs trained by all evaluations (evaluators that train epochs; 0 for others). */
+  epochs: number;
+  /** Children the median rule stopped early. */
+  stoppedEarly: number;
 }
 
 const EVALUATOR_MODULE = new URL('../evaluators/all.ts', import.meta.url).href;
@@ -100,6 +105,9 @@ async function executorOf(config: RunConfig, runtime: RuntimeOptions, runDir: st
 export function newRunConfig(fields: Omit<RunConfig, 'format' | 'baseDir'>, log: (line: string) => void): RunConfig {
   // New runs only: a stored run resumes with the options it was created with.
   checkStrategyOptions(fields.strategy, fields.strategyOptions);
+  if (fields.medianStop !== undefined && !honoursFidelity(fields.evaluator)) {
+    throw new ValidationError(`the median rule needs an evaluator that trains epochs, not '${fields.evaluator}'`, { field: 'median-stop' }, 'the train or curves evaluator');
+  }
   const seed = resolveSeed(fields.seed);
   if (fields.seed === 0 || fields.seed === undefined) log(`seed 0: drew seed ${seed} (stored in config.json)`);
   return { format: 1, ...fields, seed, baseDir: process.cwd() };
@@ -141,6 +149,7 @@ export function mergeDefaults(given: Partial<RunConfig>, defaults: RunRequest['d
     strategyOptions, budget: given.budget ?? 100, seed: given.seed ?? 0, evaluator: given.evaluator ?? 'train',
     metric: given.metric, report: given.report, maxParams: given.maxParams, maxMadds: given.maxMadds,
     workers: given.workers ?? 1, evaluatorOptions: given.evaluatorOptions ?? {},
+    ...(given.medianStop !== undefined ? { medianStop: given.medianStop } : {}),
   };
 }
 
@@ -222,10 +231,12 @@ export async function resumeRun(runDir: string, given: Partial<RunConfig>, runti
 }
 
 function runnerOf(config: RunConfig, run: OpenRun, space: SearchSpace<unknown>, strategy: Strategy<unknown>, executor: Executor, runtime: RuntimeOptions): Runner {
+  const honours = honoursFidelity(config.evaluator);
   return new Runner({
     strategy, space, executor, budget: config.budget, seed: config.seed, sink: run.journal,
     reject: costRejecter(config, space), snapshotEvery: runtime.snapshotEvery, onEvent: runtime.onEvent,
-    ignoreFidelity: !honoursFidelity(config.evaluator),
+    ignoreFidelity: !honours, ...(honours ? { checkpoints: new DirectoryCheckpointStore(checkpointsDirOf(run.paths.dir)) } : {}),
+    ...(config.medianStop ? { medianStop: config.medianStop } : {}),
     snapshot: (data) => writeSnapshot(run.paths.snapshot, snapshotOf(config, space, data)),
   });
 }
@@ -272,7 +283,7 @@ export function summarise(runDir: string, seed: number, book: TrialBook): RunSum
   const best = book.best;
   return {
     runDir, seed, evaluations: book.evaluations, children: book.children,
-    failed: book.failed, duplicates: book.duplicates, resumes: book.resumes,
+    failed: book.failed, duplicates: book.duplicates, resumes: book.resumes, epochs: book.epochsTrained, stoppedEarly: book.stoppedEarly,
     best: best ? { id: best.id, hash: best.hash, score: best.score as number, ...(best.report !== undefined ? { report: best.report } : {}), config: best.config } : null,
   };
 }

@@ -3,6 +3,7 @@
  * complete line and the atomically replaced snapshot. The population comes from replaying the
  * strategy (snapshot + journal tail), so it is exact even between snapshots.
  */
+import { checkpointsDirOf, DirectoryCheckpointStore } from '../core/checkpoint-dir.ts';
 import type { Strategy } from '../search/strategy.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
@@ -20,6 +21,10 @@ export interface ChildView {
   score?: number;
   report?: number;
   config: unknown;
+  /** Fidelity (epochs) it was evaluated at, when the run has one. */
+  fidelity?: number;
+  /** The median rule stopped it after this epoch. */
+  stoppedAt?: number;
 }
 
 /** A run's state. */
@@ -33,6 +38,12 @@ export interface RunStatus {
   duplicates: number;
   failed: number;
   rejected: number;
+  /** Children the median rule stopped early. */
+  stoppedEarly: number;
+  /** Epochs trained by all evaluations so far (evaluators that train epochs). */
+  epochs: number;
+  /** Checkpoints on disk (children a later one may continue). */
+  checkpoints: number;
   inFlight: number[];
   resumes: number;
   /** Time of the last journal event (ms since the epoch), if any. */
@@ -46,7 +57,10 @@ export interface RunStatus {
   populationNote?: string;
 }
 
-const view = (t: TrialRecord): ChildView => ({ id: t.id, hash: t.hash, score: t.score, report: t.report, config: t.config });
+const view = (t: TrialRecord): ChildView => ({
+  id: t.id, hash: t.hash, score: t.score, report: t.report, config: t.config,
+  ...(t.fidelity !== undefined ? { fidelity: t.fidelity } : {}), ...(t.stoppedAt !== undefined ? { stoppedAt: t.stoppedAt } : {}),
+});
 
 /** Reads a run's status; `top` is how many of the best children to list (default 5). Never takes the run's lock. */
 export function runStatus(runDir: string, top = 5): RunStatus {
@@ -66,6 +80,7 @@ export function runStatus(runDir: string, top = 5): RunStatus {
   return {
     runDir, config, evaluations: book.evaluations, evaluated: book.evaluated,
     children: book.children, duplicates: book.duplicates, failed: book.failed - book.rejected, rejected: book.rejected,
+    stoppedEarly: book.stoppedEarly, epochs: book.epochsTrained, checkpoints: new DirectoryCheckpointStore(checkpointsDirOf(runDir)).list().length,
     inFlight: book.unfinished().map((t) => t.id), resumes: book.resumes, lastEventAt: last,
     best: book.best ? view(book.best) : null, top: finished.slice(0, top).map(view),
     population: population.map((p) => ({ ...view(book.trials[p.id]), score: p.score })),

@@ -37,6 +37,12 @@ export interface AskedEvent {
   config: unknown;
   parentId?: number;
   fidelity?: number;
+  /** Trial whose checkpoint the child continues. */
+  continueFrom?: number;
+  /** Largest fidelity of the strategy (the schedule's horizon), for children that continue or are continued. */
+  horizon?: number;
+  /** The child keeps a checkpoint (a later child may continue it). */
+  checkpoint?: boolean;
   /** Wall-clock time (ms since the epoch). */
   t: number;
 }
@@ -60,6 +66,12 @@ export interface FinishedEvent {
   seconds?: number;
   /** Set when the child was not evaluated because trial `duplicateOf` has the same canonical hash. */
   duplicateOf?: number;
+  /** Score after each epoch, when measured (the median rule). */
+  curve?: number[];
+  /** The median rule stopped the child after this epoch; its score is the score then. */
+  stoppedAt?: number;
+  /** Epochs the evaluation trained (less than the fidelity when it continued a checkpoint or stopped early). */
+  epochsTrained?: number;
   t: number;
 }
 
