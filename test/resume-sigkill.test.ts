@@ -3,55 +3,20 @@
  * moments and resumed with `--resume` until the run completes must end with exactly the journal
  * results and the best child of an uninterrupted run with the same seed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import { readJournal } from '../src/store/journal.ts';
 import { results } from './helpers/journal-results.ts';
 import { nb201TableFixture } from './helpers/fixtures.ts';
+import { journalLines, ROOT, runUntilKilled, type Outcome } from './helpers/kill-run.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CSV = nb201TableFixture();
 const RUN = ['bin/nas.js', 'evolve', '--space', 'nas-bench-201', '--population', '10', '--sample', '3', '--budget', '50',
   '--seed', '77', '--evaluator', `table:${CSV}`, '--workers', '1', '--snapshot-every', '10', '--json'];
-
-interface Outcome { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
-
-/** Counts complete journal lines (0 when there is no journal yet). */
-function journalLines(file: string): number {
-  if (!existsSync(file)) return 0;
-  const buf = readFileSync(file);
-  let n = 0;
-  for (const b of buf) if (b === 0x0a) n++;
-  return n;
-}
-
-/**
- * Runs `nas` and SIGKILLs it when `kill` says so: after a delay (to hit start-up too) or once the
- * journal has grown by some lines (to hit the run at any point of its work).
- */
-function runUntilKilled(args: string[], journal: string, kill: { afterMs?: number; afterLines?: number }): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const start = journalLines(journal);
-    const poll = setInterval(() => {
-      if (kill.afterLines !== undefined && journalLines(journal) >= start + kill.afterLines) child.kill('SIGKILL');
-    }, 5);
-    const timer = kill.afterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
-    child.on('exit', (code, signal) => {
-      clearInterval(poll);
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
 
 const lastJson = (stdout: string): { best: unknown; evaluations: number; resumes: number } => JSON.parse(stdout.trim().split('\n').pop() as string);
 
