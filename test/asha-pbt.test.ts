@@ -9,7 +9,7 @@ import { ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 import '../src/search/all.ts';
 import { ashaBrackets } from '../src/search/asha.ts';
-import { promotableIds } from '../src/search/asha-rungs.ts';
+import { Rung } from '../src/search/asha-rungs.ts';
 import { createStrategy } from '../src/search/registry.ts';
 import type { Strategy, Suggestion } from '../src/search/strategy.ts';
 import { hparamsSpaceFromJSON } from '../src/spaces/hparams.ts';
@@ -99,8 +99,18 @@ describe('asha', () => {
   });
 
   it('ranks with failed trials counted but never promoted', () => {
-    expect(promotableIds({ told: [{ id: 1, score: 0.5 }, { id: 2 }, { id: 3, score: 0.7 }], pending: 0, promoted: 0 }, 3, 0)).toEqual([3]);
-    expect(promotableIds({ told: [{ id: 2 }, { id: 1 }, { id: 3 }], pending: 0, promoted: 0 }, 3, 0)).toEqual([]);
+    const rung = new Rung();
+    rung.add(1, 0.5);
+    rung.add(2, undefined);
+    rung.add(3, 0.7);
+    expect(rung.top(3, 0)).toEqual([3]);
+    expect(rung.top(3, 3)).toEqual([3, 1]);
+    expect(rung.nextPromotion(3)).toBe(3);
+    rung.promoted.add(3);
+    expect(rung.nextPromotion(3)).toBeUndefined();
+    const failed = new Rung();
+    for (const id of [1, 2, 3]) failed.add(id, undefined);
+    expect(failed.top(3, 0)).toEqual([]);
   });
 });
 

@@ -20,7 +20,7 @@ import { checkpointsDirOf, DirectoryCheckpointStore } from '../core/checkpoint-d
 import { MemoryCheckpointStore, type CheckpointStore, type TrainCheckpoint } from '../core/checkpoint.ts';
 import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
 import { ValidationError } from '../core/errors.ts';
-import { deriveSeed, Rng } from '../core/rng.ts';
+import { Rng } from '../core/rng.ts';
 import type { EvalRequest, EvalResult } from '../core/trial.ts';
 import { hparamsGrid } from '../spaces/hparams-grid.ts';
 import { HparamsSpace } from '../spaces/hparams.ts';
@@ -114,7 +114,7 @@ export function curveSettings(extra: Record<string, unknown> = {}): CurveSetting
 
 /** The observed accuracy after epoch t of a lineage: the noise-free value plus its seeded noise. */
 export function observe(y: number, seed: number, t: number, noise: number): number {
-  return noise > 0 ? y + Rng.seeded(deriveSeed(seed, 'curve', t)).normal(0, noise) : y;
+  return noise > 0 ? y + Rng.seeded(`${seed}/curve/${t}`).normal(0, noise) : y;
 }
 
 /** Evaluates one request: continues its checkpoint (if kept), steps epoch by epoch, honours the median rule. */

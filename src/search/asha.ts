@@ -22,7 +22,7 @@ import { FIDELITY_OPTIONS, parseFidelity, RandomGenerator, type ConfigGenerator 
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import { bracketPlan, hyperbandBrackets, maxBracketIndex, type FidelityOptions } from './successive-halving.ts';
-import { promotableIds, type RungLedger } from './asha-rungs.ts';
+import { Rung } from './asha-rungs.ts';
 
 /** One ASHA trial. */
 interface AshaTrial<C> {
@@ -33,8 +33,6 @@ interface AshaTrial<C> {
   status: 'pending' | 'ok' | 'failed';
   score?: number;
   parentId?: number;
-  /** Whether it was promoted to the next rung. */
-  promoted: boolean;
 }
 
 /** Options of ASHA. */
@@ -62,6 +60,8 @@ export class Asha<C> implements Strategy<C> {
   readonly name = 'asha';
   private nextId = 0;
   private trials = new Map<number, AshaTrial<C>>();
+  /** rungs[bracket][rung]: the results there, kept in step with `trials`. */
+  private rungs: Rung[][];
 
   constructor(
     private readonly space: SearchSpace<C>,
@@ -69,14 +69,14 @@ export class Asha<C> implements Strategy<C> {
     /** Draws the bracket of each new configuration. */
     private rng: Rng,
     private readonly o: AshaOptions,
-  ) {}
+  ) {
+    this.rungs = this.emptyRungs();
+  }
 
   ask(): AskResult<C> {
-    for (let b = 0; b < this.o.brackets.length; b++) {
-      const ledger = this.ledger(b);
-      for (let k = ledger.length - 2; k >= 0; k--) {
-        const candidates = promotableIds(ledger[k], this.o.eta, 0);
-        const best = candidates.find((id) => !(this.trials.get(id) as AshaTrial<C>).promoted);
+    for (const rungs of this.rungs) {
+      for (let k = rungs.length - 2; k >= 0; k--) {
+        const best = rungs[k].nextPromotion(this.o.eta);
         if (best !== undefined) return this.promote(this.trials.get(best) as AshaTrial<C>);
       }
     }
@@ -95,6 +95,9 @@ export class Asha<C> implements Strategy<C> {
       t.status = 'ok';
       t.score = outcome.score;
     } else t.status = 'failed';
+    const rung = this.rungs[t.bracket][t.rung];
+    rung.pending--;
+    rung.add(id, t.score);
     this.generator.observe(t.config, this.o.brackets[t.bracket][t.rung], outcome);
   }
 
@@ -107,13 +110,12 @@ export class Asha<C> implements Strategy<C> {
   continuable(remaining: number): number[] {
     if (!this.o.continuePromotions) return [];
     const out = new Set<number>();
-    for (let b = 0; b < this.o.brackets.length; b++) {
-      const ledger = this.ledger(b);
-      let future = remaining + ledger[0].pending;
-      for (let k = 0; k < ledger.length - 1; k++) {
-        for (const id of promotableIds(ledger[k], this.o.eta, future)) if (!(this.trials.get(id) as AshaTrial<C>).promoted) out.add(id);
-        const more = Math.max(0, Math.floor((ledger[k].told.length + future) / this.o.eta) - ledger[k].promoted);
-        future = ledger[k + 1].pending + Math.min(remaining, more);
+    for (const rungs of this.rungs) {
+      let future = remaining + rungs[0].pending;
+      for (let k = 0; k < rungs.length - 1; k++) {
+        for (const id of rungs[k].top(this.o.eta, future)) if (!rungs[k].promoted.has(id)) out.add(id);
+        const more = Math.max(0, Math.floor((rungs[k].told + future) / this.o.eta + 1e-9) - rungs[k].promoted.size);
+        future = rungs[k + 1].pending + Math.min(remaining, more);
       }
     }
     for (const t of this.trials.values()) if (t.status === 'pending' && t.parentId !== undefined) out.add(t.parentId);
@@ -136,30 +138,29 @@ export class Asha<C> implements Strategy<C> {
     this.rng = Rng.fromState(s.rng);
     this.trials = new Map(s.trials.map((t) => [t.id, { ...t, config: this.space.validate(t.config) }]));
     this.generator.loadState(s.generator);
+    this.rungs = this.emptyRungs();
+    for (const t of [...this.trials.values()].sort((a, b) => a.id - b.id)) {
+      const rung = this.rungs[t.bracket][t.rung];
+      if (t.status === 'pending') rung.pending++;
+      else rung.add(t.id, t.score);
+      if (t.parentId !== undefined) this.rungs[t.bracket][t.rung - 1].promoted.add(t.parentId);
+    }
   }
 
-  /** Bracket b's rungs: told trials (best first), pending trials, promotions made. */
-  private ledger(b: number): RungLedger[] {
-    const rungs: RungLedger[] = this.o.brackets[b].map(() => ({ told: [], pending: 0, promoted: 0 }));
-    for (const t of this.trials.values()) {
-      if (t.bracket !== b) continue;
-      const r = rungs[t.rung];
-      if (t.status === 'pending') r.pending++;
-      else r.told.push({ id: t.id, score: t.status === 'ok' ? (t.score as number) : undefined });
-      if (t.promoted) r.promoted++;
-    }
-    return rungs;
+  private emptyRungs(): Rung[][] {
+    return this.o.brackets.map((budgets) => budgets.map(() => new Rung()));
   }
 
   private promote(parent: AshaTrial<C>): AskResult<C> {
-    parent.promoted = true;
+    this.rungs[parent.bracket][parent.rung].promoted.add(parent.id);
     return this.issue(parent.bracket, parent.rung + 1, parent.config, parent.id);
   }
 
   private issue(bracket: number, rung: number, config: C, parentId?: number): AskResult<C> {
     const id = this.nextId++;
     const budgets = this.o.brackets[bracket];
-    this.trials.set(id, { id, bracket, rung, config, status: 'pending', promoted: false, ...(parentId !== undefined ? { parentId } : {}) });
+    this.trials.set(id, { id, bracket, rung, config, status: 'pending', ...(parentId !== undefined ? { parentId } : {}) });
+    this.rungs[bracket][rung].pending++;
     const fidelity = budgets[rung];
     if (!this.o.continuePromotions) return { kind: 'suggestion', suggestion: { id, config, fidelity, ...(parentId !== undefined ? { parentId } : {}) } };
     const horizon = Math.max(...this.o.brackets.map((r) => r[r.length - 1]));
