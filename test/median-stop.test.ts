@@ -17,7 +17,7 @@ const lastJson = (out: string): Record<string, unknown> => JSON.parse(out.trim()
 
 describe('population medians', () => {
   it('are taken per epoch over the members that reached it, once enough did', () => {
-    const book = new TrialBook();
+    const book = new TrialBook({ keepCurves: true });
     const curves = [[0.125, 0.25, 0.375], [0.25, 0.5], [0.375, 0.625, 0.75], [0.5]];
     curves.forEach((curve, id) => {
       book.apply({ e: 'asked', id, hash: `h${id}`, seed: id, config: {}, t: 0 });

@@ -116,9 +116,9 @@ export class Pbt implements Strategy<unknown> {
     if (m.failed || m.epoch < this.o.maxBudget) this.ready.push(t.member);
   }
 
-  /** Each member's latest trial and score (members that have one), in member order. */
-  population(): ReadonlyArray<{ id: number; score: number }> {
-    return this.members.flatMap((m) => (m.score !== undefined && m.weights !== undefined ? [{ id: m.weights, score: m.score }] : []));
+  /** Each member's latest trial, score and configuration (members that have a score), in member order. */
+  population(): ReadonlyArray<{ id: number; score: number; config: unknown }> {
+    return this.members.flatMap((m) => (m.score !== undefined && m.weights !== undefined ? [{ id: m.weights, score: m.score, config: m.config }] : []));
   }
 
   /** The weights of members still training, and the checkpoints trials in flight continue. */
