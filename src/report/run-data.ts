@@ -18,6 +18,7 @@ import { strategyReplay } from '../run/status.ts';
 import { loadStoredRun, scanStoredRun } from '../run/stored-run.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
+import { isMultiFidelity } from '../run/fidelity.ts';
 
 /** One child of a run, with its times. */
 export interface ChildRow {
@@ -71,8 +72,6 @@ export interface RunData {
   costNote?: string;
 }
 
-const MULTI_FIDELITY = new Set(['hyperband', 'sh', 'bohb']);
-
 /** Reads a run directory (read-only), with the checks every reader of a run makes (src/run/stored-run.ts). */
 export function loadRunData(dir: string): RunData {
   const stored = loadStoredRun(dir);
@@ -83,7 +82,7 @@ export function loadRunData(dir: string): RunData {
   const notes: string[] = [];
   const space = trySpace(config, notes);
   const replay = strategyReplay(config, snapshot);
-  const proposals = space && MULTI_FIDELITY.has(config.strategy) ? proposedFidelities(config, space, rows, notes) : undefined;
+  const proposals = space && isMultiFidelity(config.strategy) ? proposedFidelities(config, space, rows, notes) : undefined;
   let first: number | undefined;
   let last: number | undefined;
   scanStoredRun(stored, book, (event, line) => {

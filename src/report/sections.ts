@@ -14,8 +14,8 @@ import { bestAgainstEvaluations, bestAgainstTime, scoreDistribution } from './ch
 import { childTimes, workerUse } from './charts-time.ts';
 import { count, esc, num, table, type Section } from './html.ts';
 import type { RunData } from './run-data.ts';
+import { isMultiFidelity } from '../run/fidelity.ts';
 
-const MULTI_FIDELITY = new Set(['hyperband', 'sh', 'bohb']);
 
 /** Counts of a run's children by what happened to them. */
 export function runCounts(run: RunData): { evaluated: number; children: number; duplicates: number; failed: number; rejected: number; inFlight: number } {
@@ -75,7 +75,7 @@ export async function runSections(run: RunData, prefix = ''): Promise<Section[]>
   if (run.evaluated.length === 0) return [...sections, { id: id('top'), title: 'Top children', html: '<p>No child has finished yet.</p>' }];
   sections.push({ id: id('progress'), title: 'Progress', html: grid([await bestAgainstEvaluations(run, k), await bestAgainstTime(run, k), await scoreDistribution(run, k)]) });
   sections.push({ id: id('children'), title: 'Every child', html: grid([await scoreAgainstCost(run, 'params', k), await scoreAgainstCost(run, 'madds', k), await failures(run, k)]) });
-  if (!MULTI_FIDELITY.has(run.config.strategy)) {
+  if (!isMultiFidelity(run.config.strategy)) {
     const lineage = await lineageChart(run, k);
     if (lineage) sections.push({ id: id('lineage'), title: 'Lineage', html: join([lineage, ancestryTable(run)]) });
   }

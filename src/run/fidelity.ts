@@ -21,6 +21,11 @@ const HONOURING = new Set(['train', 'curves']);
 /** Strategies that propose fidelities and stop asking after `budget` trials, promotions included. */
 const MULTI_FIDELITY = new Set(['hyperband', 'sh', 'bohb', 'asha', 'pbt']);
 
+/** True when the strategy proposes fidelities (its rungs or steps are worth showing in a report). */
+export function isMultiFidelity(strategy: string): boolean {
+  return MULTI_FIDELITY.has(strategy);
+}
+
 /**
  * True when the evaluator the spec names uses EvalRequest.fidelity; those also keep and continue
  * checkpoints and report per-epoch curves for the median rule.
