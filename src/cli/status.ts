@@ -4,6 +4,7 @@
  */
 import type { Argv, CommandModule } from 'yargs';
 import type { AnyCommand } from './commands.ts';
+import type { WorkerIdentity } from '../core/trial.ts';
 import { runStatus, type ChildView, type RunStatus } from '../run/status.ts';
 import { numeric } from './numeric.ts';
 import { configLines } from '../report/notation.ts';
@@ -30,6 +31,12 @@ function child(c: ChildView, indent: string): string {
   return lines.map(([name, text], i) => `${i === 0 ? head : pad}${name.padEnd(width)} ${text}`).join('\n');
 }
 
+/** `host pid N gpu G`. */
+export function whereText(where: WorkerIdentity | undefined): string {
+  if (!where) return 'waiting for a worker';
+  return `on ${where.host} pid ${where.pid}${where.gpu !== undefined ? ` gpu ${where.gpu}` : ''}`;
+}
+
 /** The readable report. */
 export function formatStatus(s: RunStatus): string {
   const c = s.config;
@@ -40,6 +47,10 @@ export function formatStatus(s: RunStatus): string {
     s.lastEventAt !== undefined ? `last event: ${new Date(s.lastEventAt).toISOString()}` : 'no events yet',
     s.best ? `best: ${child(s.best, 'best: ')}` : 'best: none yet',
   ];
+  if (s.running.length) lines.push('in flight:', ...s.running.map((r) => `  #${String(r.id).padEnd(5)} ${whereText(r.where)}`));
+  if (s.failures.length) {
+    lines.push(`last ${s.failures.length} failure(s):`, ...s.failures.map((f) => `  #${String(f.id).padEnd(5)} ${f.failure}${f.where ? ` (${whereText(f.where)})` : ''}: ${(f.error ?? '').split('\n')[0]}`));
+  }
   if (s.top.length) lines.push(`top ${s.top.length}:`, ...s.top.map((t) => `  ${child(t, '  ')}`));
   if (s.population.length) lines.push(`population (${s.population.length}, oldest first):`, ...s.population.map((p) => `  ${child(p, '  ')}`));
   if (s.populationNote) lines.push(`(${s.populationNote})`);

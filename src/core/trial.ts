@@ -46,8 +46,21 @@ export interface MedianStop {
   medians: Array<number | null>;
 }
 
-/** Why an evaluation produced no usable score. */
-export type FailureKind = 'nan' | 'oom' | 'crash' | 'rejected' | 'invalid' | 'timeout';
+/**
+ * Why an evaluation produced no usable score. `setup`: the evaluator could not start where the child was
+ * sent (a dataset or backend missing on a worker, data that differs from the run's).
+ */
+export type FailureKind = 'nan' | 'oom' | 'crash' | 'rejected' | 'invalid' | 'timeout' | 'setup';
+
+/** Which process evaluates a child: where `nas status` says a child runs. */
+export interface WorkerIdentity {
+  /** Host name of the machine. */
+  host: string;
+  /** Process id of the process that evaluates the child. */
+  pid: number;
+  /** The GPU the process was given (its CUDA_VISIBLE_DEVICES), if any. */
+  gpu?: string;
+}
 
 /** What an evaluator returns. */
 export interface EvalResult {

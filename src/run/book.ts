@@ -20,7 +20,7 @@
  * breaks these rules was edited or spliced, and the error says what was expected.
  */
 import { NasError } from '../core/errors.ts';
-import type { FailureKind } from '../core/trial.ts';
+import type { FailureKind, WorkerIdentity } from '../core/trial.ts';
 import type { JournalEvent } from '../store/journal.ts';
 
 /** Everything known about one child. */
@@ -54,6 +54,8 @@ export interface TrialRecord {
   duplicateOf?: number;
   /** Worker slot that ran it. */
   worker?: number;
+  /** The process that evaluates (or last evaluated) it: host, pid and GPU. */
+  where?: WorkerIdentity;
 }
 
 /** The outcome of an original (a distinct evaluation), which its duplicates copy. */
@@ -195,6 +197,10 @@ export class TrialBook {
       }
       trial.state = 'running';
       trial.worker = event.worker;
+      return;
+    }
+    if (event.e === 'running') {
+      trial.where = { host: event.host, pid: event.pid, ...(event.gpu !== undefined ? { gpu: event.gpu } : {}) };
       return;
     }
     if (trial.state === 'running') this.running--;

@@ -21,11 +21,16 @@
  * The run owns them: after every outcome it deletes each checkpoint no later suggestion can continue
  * (Strategy.continuable) that no child in flight is writing, at the start of a run or resume it sweeps
  * what a killed process left, and at the end of the run it deletes them all.
+ *
+ * Ordered mode (`ordered`): results reach the strategy in the order the children were sent out, whatever
+ * order they finish in, so a run with K children in flight is a function of the seed and K alone, on
+ * any executor and any number of worker processes or machines, and a resume ends as an uninterrupted
+ * run. A child that finishes early waits (in memory, not journalled) for those sent before it.
  */
 import type { CheckpointStore } from '../core/checkpoint.ts';
 import { deriveSeed } from '../core/rng.ts';
 import { UsageError } from '../core/errors.ts';
-import type { EvalRequest, EvalResult } from '../core/trial.ts';
+import type { EvalRequest, EvalResult, WorkerIdentity } from '../core/trial.ts';
 import type { Strategy } from '../search/strategy.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
@@ -90,6 +95,8 @@ export interface RunnerOptions {
   checkpoints?: RunCheckpoints;
   /** The median stopping rule: medians sent with every request. Default: off. */
   medianStop?: MedianStopOptions;
+  /** Tell results in the order children were sent out (see above). Default false: in the order they finish. */
+  ordered?: boolean;
 }
 
 /** A run's checkpoint store; `sweep` (a directory's) also removes what interrupted writes left. */
@@ -110,6 +117,8 @@ export class Runner {
   private readonly submitted = new Map<number, number>();
   private readonly waiters = new Map<number, number[]>();
   private readonly completed: EvalResult[] = [];
+  /** Ordered mode: ids of the children sent out, in sending order, whose results have not been told. */
+  private readonly sendOrder: number[] = [];
   private wake: (() => void) | undefined;
   private fatal: Error | undefined;
   private firstError: string | undefined;
@@ -245,13 +254,27 @@ export class Runner {
     const worker = this.freeSlot();
     this.record({ e: 'started', id: trial.id, worker, t: this.now() });
     this.submitted.set(trial.id, worker);
-    this.o.executor.submit(this.requestOf(trial)).then(
+    if (this.o.ordered) this.sendOrder.push(trial.id);
+    const onRunning = (where: WorkerIdentity): void => this.running(trial.id, where);
+    this.o.executor.submit(this.requestOf(trial), { onRunning }).then(
       (result) => this.arrive({ ...result, trialId: trial.id }),
-      (err: unknown) => {
-        this.fatal = err instanceof Error ? err : new Error(String(err));
-        this.wake?.();
-      },
+      (err: unknown) => this.fail(err),
     );
+  }
+
+  /** Journals where a child in flight runs (called by the executor, between the run's own steps). */
+  private running(id: number, where: WorkerIdentity): void {
+    if (!this.submitted.has(id) || this.fatal) return;
+    try {
+      this.record({ e: 'running', id, host: where.host, pid: where.pid, ...(where.gpu !== undefined ? { gpu: where.gpu } : {}), t: this.now() });
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    this.fatal ??= err instanceof Error ? err : new Error(String(err));
+    this.wake?.();
   }
 
   /** What the executor gets for a child: its record, the checkpoint it continues (by original), the medians. */
@@ -278,16 +301,31 @@ export class Runner {
     this.wake?.();
   }
 
-  /** The next result in arrival order; rejects when the executor itself failed (not an evaluation). */
+  /** The result to tell next, if it has arrived: the first to arrive, or in ordered mode the first sent out. */
+  private takeReady(): EvalResult | undefined {
+    if (!this.o.ordered) return this.completed.shift();
+    const at = this.completed.findIndex((r) => r.trialId === this.sendOrder[0]);
+    if (at < 0) return undefined;
+    this.sendOrder.shift();
+    return this.completed.splice(at, 1)[0];
+  }
+
+  /** The next result to tell; rejects when the executor itself failed (not an evaluation). */
   private nextCompletion(): Promise<EvalResult> {
     if (this.fatal) return Promise.reject(this.fatal);
-    const ready = this.completed.shift();
+    const ready = this.takeReady();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
       this.wake = () => {
+        if (this.fatal) {
+          this.wake = undefined;
+          reject(this.fatal);
+          return;
+        }
+        const next = this.takeReady();
+        if (!next) return;
         this.wake = undefined;
-        if (this.fatal) reject(this.fatal);
-        else resolve(this.completed.shift() as EvalResult);
+        resolve(next);
       };
     });
   }
@@ -301,6 +339,7 @@ export class Runner {
       this.failuresHere++;
       this.firstError ??= result.error ? `first error: ${result.error.split('\n')[0]}` : `first failure: ${result.failure ?? 'crash'}`;
     }
+    this.o.executor.acknowledge?.(result.trialId);
     const dups = this.waiters.get(result.trialId) ?? [];
     this.waiters.delete(result.trialId);
     for (const id of dups) this.settleDuplicate(id, outcome);

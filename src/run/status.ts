@@ -4,6 +4,7 @@
  * strategy (snapshot + journal tail), so it is exact even between snapshots.
  */
 import { checkpointsDirOf, DirectoryCheckpointStore } from '../core/checkpoint-dir.ts';
+import type { WorkerIdentity } from '../core/trial.ts';
 import type { Strategy } from '../search/strategy.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
@@ -45,6 +46,10 @@ export interface RunStatus {
   /** Checkpoints on disk (children a later one may continue). */
   checkpoints: number;
   inFlight: number[];
+  /** Children in flight and where each runs (host, pid, GPU), when a worker has said so. */
+  running: Array<{ id: number; where?: WorkerIdentity }>;
+  /** The last failed children (duplicates and rejected ones apart), latest last, with the reason. */
+  failures: Array<{ id: number; failure: string; error?: string; where?: WorkerIdentity }>;
   resumes: number;
   /** Time of the last journal event (ms since the epoch), if any. */
   lastEventAt?: number;
@@ -62,8 +67,8 @@ const view = (t: TrialRecord): ChildView => ({
   ...(t.fidelity !== undefined ? { fidelity: t.fidelity } : {}), ...(t.stoppedAt !== undefined ? { stoppedAt: t.stoppedAt } : {}),
 });
 
-/** Reads a run's status; `top` is how many of the best children to list (default 5). Never takes the run's lock. */
-export function runStatus(runDir: string, top = 5): RunStatus {
+/** Reads a run's status; `top` is how many of the best children to list (default 5), `failuresShown` how many of the last failures (default 5). Never takes the run's lock. */
+export function runStatus(runDir: string, top = 5, failuresShown = 5): RunStatus {
   const stored = loadStoredRun(runDir);
   const { config, paths, snapshot } = stored;
   const book = new TrialBook({ keepAll: true });
@@ -82,6 +87,9 @@ export function runStatus(runDir: string, top = 5): RunStatus {
     children: book.children, duplicates: book.duplicates, failed: book.failed - book.rejected, rejected: book.rejected,
     stoppedEarly: book.stoppedEarly, epochs: book.epochsTrained, checkpoints: new DirectoryCheckpointStore(checkpointsDirOf(runDir)).list().length,
     inFlight: book.unfinished().map((t) => t.id), resumes: book.resumes, lastEventAt: last,
+    running: book.unfinished().map((t) => ({ id: t.id, ...(t.where ? { where: t.where } : {}) })),
+    failures: book.trials.filter((t) => t.state === 'failed' && t.duplicateOf === undefined && t.failure !== 'rejected').slice(-failuresShown)
+      .map((t) => ({ id: t.id, failure: t.failure ?? 'crash', ...(t.error !== undefined ? { error: t.error } : {}), ...(t.where ? { where: t.where } : {}) })),
     best: book.best ? view(book.best) : null, top: finished.slice(0, top).map(view),
     population: population.map((p) => ({ ...view(book.trials[p.id]), score: p.score })),
     ...(note ? { populationNote: note } : {}),

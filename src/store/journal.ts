@@ -1,5 +1,5 @@
 /**
- * The run's append-only journal: one JSON object per line, one line per event (asked, started,
+ * The run's append-only journal: one JSON object per line, one line per event (asked, started, running,
  * finished, failed, resumed). Each append is one write followed by fsync, so an event is on disk before
  * the run acts on it; appends are O(1). Only newline-terminated lines count: a last line cut short by a
  * kill is ignored on read and cut off by the next writer (the run directory's lock holder) before it
@@ -56,6 +56,22 @@ export interface StartedEvent {
   t: number;
 }
 
+/**
+ * A worker process began the child (informational: where it runs; replay skips it). A child whose worker
+ * died and that another worker took over has one per attempt.
+ */
+export interface RunningEvent {
+  e: 'running';
+  id: number;
+  /** Host name of the machine evaluating it. */
+  host: string;
+  /** Process id of the evaluating process. */
+  pid: number;
+  /** GPU given to that process (CUDA_VISIBLE_DEVICES), if any. */
+  gpu?: string;
+  t: number;
+}
+
 /** A child has a score (trained, looked up, or copied from an earlier child with the same hash). */
 export interface FinishedEvent {
   e: 'finished';
@@ -92,7 +108,7 @@ export interface ResumedEvent {
   t: number;
 }
 
-export type JournalEvent = CreatedEvent | AskedEvent | StartedEvent | FinishedEvent | FailedEvent | ResumedEvent;
+export type JournalEvent = CreatedEvent | AskedEvent | StartedEvent | RunningEvent | FinishedEvent | FailedEvent | ResumedEvent;
 
 /** What `readJournal` found. */
 export interface JournalContents {
@@ -125,6 +141,8 @@ function problemOf(v: unknown): string | undefined {
       return undefined;
     case 'started':
       return isInt(o.id) && isInt(o.worker) ? undefined : "a 'started' event needs integer 'id' and 'worker'";
+    case 'running':
+      return isInt(o.id) && typeof o.host === 'string' && isInt(o.pid) ? undefined : "a 'running' event needs integer 'id', string 'host' and integer 'pid'";
     case 'finished':
       return isInt(o.id) && typeof o.score === 'number' ? undefined : "a 'finished' event needs integer 'id' and numeric 'score'";
     case 'failed':
@@ -135,7 +153,7 @@ function problemOf(v: unknown): string | undefined {
       return typeof o.configSha256 === 'string' && typeof o.config === 'object' && o.config !== null && !Array.isArray(o.config)
         ? undefined : "a 'created' event needs string 'configSha256' and object 'config'";
     default:
-      return `unknown event '${String(o.e)}' (accepted: created, asked, started, finished, failed, resumed)`;
+      return `unknown event '${String(o.e)}' (accepted: created, asked, started, running, finished, failed, resumed)`;
   }
 }
 

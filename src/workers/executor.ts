@@ -5,13 +5,24 @@
  * executor: the run layer asks the strategy, submits to the executor and tells the strategy, so a queue
  * on a distributed engine can replace the local pool by implementing this interface alone.
  */
-import type { EvalRequest, EvalResult } from '../core/trial.ts';
+import type { EvalRequest, EvalResult, WorkerIdentity } from '../core/trial.ts';
+
+/** What the caller of `submit` hears about an evaluation before its result. */
+export interface SubmitHooks {
+  /** A worker process began the evaluation (again, after a worker died). */
+  onRunning?(where: WorkerIdentity): void;
+}
 
 export interface Executor {
   /** How many evaluations may run at once (the number of workers). */
   readonly capacity: number;
   /** Runs one evaluation; resolves with its result (failed ones included). */
-  submit(request: EvalRequest): Promise<EvalResult>;
+  submit(request: EvalRequest, hooks?: SubmitHooks): Promise<EvalResult>;
+  /**
+   * The caller has recorded the result of `trialId` durably (the run's journal): an executor that keeps
+   * results elsewhere until they are collected (a queue) may now drop them. Optional.
+   */
+  acknowledge?(trialId: number): void;
   /** Stops every worker; pending submissions are abandoned. */
   close(): Promise<void>;
 }
