@@ -11,7 +11,7 @@ import { defaultRunDir, executeRun, type RuntimeOptions } from '../run/session.t
 import '../search/all.ts';
 import { strategyNames } from '../search/registry.ts';
 import { evaluatorSchemes } from '../evaluators/all.ts';
-import { parseEvaluatorSpec } from '../evaluators/registry.ts';
+import { innerSpec, parseEvaluatorSpec } from '../evaluators/registry.ts';
 import type { AnyCommand } from './commands.ts';
 import { printSummary } from './evolve.ts';
 import { ProgressBar } from './progress.ts';
@@ -36,7 +36,7 @@ class StopRequested extends Error {}
 /** The objective (evaluator spec) given, checked against the registered evaluators. */
 export function checkObjective(spec: string | undefined): string | undefined {
   if (spec === undefined) return undefined;
-  const [scheme, argument] = parseEvaluatorSpec(spec);
+  const [scheme, argument] = parseEvaluatorSpec(innerSpec(spec));
   const accepted = evaluatorSchemes().map((s) => (s === 'table' ? 'table:<csv>' : s)).join(', ');
   if (!evaluatorSchemes().includes(scheme)) throw new ValidationError(`unknown objective '${spec}'`, { field: 'objective' }, accepted);
   if (scheme === 'table' && argument === '') throw new ValidationError('the table objective needs a file', { field: 'objective' }, 'table:<csv file>');
@@ -73,8 +73,10 @@ export function strategyOptionsOf(args: SearchArgs): Record<string, unknown> {
 /** The space a new run searches when --space is not given: the objective's own for synthetic ones. */
 export function defaultSpaceFor(objective: string | undefined): string {
   if (objective === undefined) return 'nasnet-cell';
-  if (isSynthetic(objective) || parseEvaluatorSpec(objective)[0] === 'curves') return parseEvaluatorSpec(objective)[0];
-  return objective.startsWith('table:') ? 'nas-bench-201' : 'nasnet-cell';
+  const inner = innerSpec(objective);
+  const scheme = parseEvaluatorSpec(inner)[0];
+  if (isSynthetic(inner) || scheme === 'curves') return scheme;
+  return inner.startsWith('table:') ? 'nas-bench-201' : 'nasnet-cell';
 }
 
 function runtimeWithProgress(argv: SearchArgs, seen: { config?: RunConfig }): { runtime: RuntimeOptions; bar: () => ProgressBar | undefined } {

@@ -26,9 +26,20 @@ export interface EvaluatorOptions {
   runDir?: string;
   /** Further evaluator-specific options (epochs, dataset, experiment file, ...). */
   extra?: Record<string, unknown>;
+  /**
+   * The fingerprint of the data the run scores children on (see `fingerprint` of EvaluatorModule). When
+   * set, an evaluator that loads other data refuses to start, naming both. Absent: no check.
+   */
+  fingerprint?: string;
 }
 
 /** A module that builds evaluators from a spec string such as `table:<csv>` or `train`. */
 export interface EvaluatorModule {
   createEvaluator(spec: string, options: EvaluatorOptions): Promise<Evaluator>;
+  /**
+   * A digest of the data the evaluator would score children on under these options (a table's bytes, a
+   * dataset's images and labels after the validation split), or undefined when it reads no data. Workers
+   * on other machines compare it with their own before they evaluate anything.
+   */
+  fingerprint?(spec: string, options: EvaluatorOptions): Promise<string | undefined>;
 }

@@ -27,6 +27,8 @@ import type { OptimizerName, ScheduleName } from '../train/optimizers.ts';
 import { evaluateModel, trainModel } from '../train/trainer.ts';
 import type { TrainData } from '../train/trainer.ts';
 import { DirectoryWeightStore, inheritWeights, MemoryWeightStore } from '../model/weight-inheritance.ts';
+import { datasetFingerprint } from '../data/fingerprint.ts';
+import { checkFingerprint } from './fingerprint.ts';
 import type { InheritanceReport, WeightStore } from '../model/weight-inheritance.ts';
 
 /** Training settings of a large-scale child (evaluator options `extra`, all optional). */
@@ -168,6 +170,7 @@ export const weightsDirOf = (runDir: string): string => join(runDir, 'weights');
 export async function createLargeScaleEvaluator(space: SearchSpace<unknown>, options: EvaluatorOptions): Promise<Evaluator> {
   const settings = largeScaleSettings(options.extra);
   const loaded = await loadSettingsData(settings, options.baseDir);
+  checkFingerprint(options, () => datasetFingerprint(loaded), `the dataset ${settings.dataset} (${loaded.info.dir})`);
   const ctx: LargeScaleEvaluatorContext = {
     space, settings, data: trainDataOf(loaded, settings),
     network: { inputShape: loaded.info.shape, numClasses: loaded.info.numClasses },

@@ -28,6 +28,21 @@ export function parseEvaluatorSpec(spec: string): [string, string] {
   return colon < 0 ? [spec, ''] : [spec.slice(0, colon), spec.slice(colon + 1)];
 }
 
+/**
+ * The evaluator that scores a child under wrappers that only change how long it takes:
+ * `delay:0.5:branin` -> `branin`.
+ */
+export function innerSpec(spec: string): string {
+  let s = spec;
+  while (s.startsWith('delay:')) {
+    const rest = s.slice('delay:'.length);
+    const colon = rest.indexOf(':');
+    if (colon < 0) return s;
+    s = rest.slice(colon + 1);
+  }
+  return s;
+}
+
 /** Builds the evaluator a spec names; an unknown scheme fails with the list of known ones. */
 export async function createEvaluator(spec: string, options: EvaluatorOptions): Promise<Evaluator> {
   const [scheme, argument] = parseEvaluatorSpec(spec);

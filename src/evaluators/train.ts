@@ -32,6 +32,8 @@ import { keepWeightsOption, WeightKeeper, type KeepWeights } from '../model/keep
 import { createLargeScaleEvaluator, weightsDirOf } from './large-scale.ts';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../train/optimizers.ts';
 import { trainChild, type TrainData, type TrainOptions } from '../train/trainer.ts';
+import { datasetFingerprint } from '../data/fingerprint.ts';
+import { checkFingerprint } from './fingerprint.ts';
 
 /** Training settings of the `train` evaluator (evaluator options; all optional). */
 export interface TrainSettings {
@@ -133,6 +135,7 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
   const loaded = await loadDataset(spec.dir !== undefined ? { ...spec, dir: resolve(options.baseDir ?? process.cwd(), spec.dir) } : spec, {
     limit: settings.limit, valFraction: settings.valFraction, includeTest: settings.evaluateTest,
   });
+  checkFingerprint(options, () => datasetFingerprint(loaded), `the dataset ${settings.dataset} (${loaded.info.dir})`);
   const data: TrainData = {
     train: loaded.train, val: loaded.val, test: loaded.test, normalization: loaded.info.normalization,
     augment: settings.augment ? loaded.info.augment : false,

@@ -13,7 +13,7 @@
  * configuration the strategy promotes to a higher rung is then a duplicate of its first evaluation,
  * gets that score at once and does not count against the budget.
  */
-import { parseEvaluatorSpec } from '../evaluators/registry.ts';
+import { innerSpec, parseEvaluatorSpec } from '../evaluators/registry.ts';
 import type { RunConfig } from './config.ts';
 
 const HONOURING = new Set(['train', 'curves']);
@@ -31,7 +31,7 @@ export function isMultiFidelity(strategy: string): boolean {
  * checkpoints and report per-epoch curves for the median rule.
  */
 export function honoursFidelity(evaluatorSpec: string): boolean {
-  return HONOURING.has(parseEvaluatorSpec(evaluatorSpec)[0]);
+  return HONOURING.has(parseEvaluatorSpec(innerSpec(evaluatorSpec))[0]);
 }
 
 /**

@@ -2,11 +2,11 @@
  * Regret of a run on a synthetic objective (Branin, Hartmann-6): the best value found minus the
  * objective's known optimum. Scores are negated values (higher is better), so value = -score.
  */
-import { parseEvaluatorSpec } from '../evaluators/registry.ts';
+import { innerSpec, parseEvaluatorSpec } from '../evaluators/registry.ts';
 import { SYNTHETIC_OBJECTIVES } from '../evaluators/synthetic.ts';
 
 function objectiveOf(evaluatorSpec: string) {
-  const name = parseEvaluatorSpec(evaluatorSpec)[0];
+  const name = parseEvaluatorSpec(innerSpec(evaluatorSpec))[0];
   return Object.hasOwn(SYNTHETIC_OBJECTIVES, name) ? SYNTHETIC_OBJECTIVES[name] : undefined;
 }
 
