@@ -15,8 +15,9 @@ import { spaceCommand } from './space.ts';
 import { statusCommand } from './status.ts';
 import { trainCommand } from './train.ts';
 import { verifyCommand } from './verify.ts';
+import { workerCommand } from './worker.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyCommand = CommandModule<any, any>;
 
-export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, searchCommand, statusCommand, reportCommand, dashboardCommand, exportCommand, verifyCommand, trainCommand];
+export const COMMANDS: AnyCommand[] = [backendCommand, doctorCommand as AnyCommand, genomeCommand, spaceCommand, evolveCommand, searchCommand, statusCommand, reportCommand, dashboardCommand, exportCommand, verifyCommand, trainCommand, workerCommand];

@@ -10,6 +10,8 @@ import type { Argv } from 'yargs';
 import { FileFormatError, OptionError, ValidationError, withStorage } from '../core/errors.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { RuntimeOptions } from '../run/session.ts';
+import { parseGpus } from '../workers/gpus.ts';
+import { checkQueueName, parseQueueUrl } from '../workers/queue-url.ts';
 import { numeric } from './numeric.ts';
 
 /** Parsed shared options. */
@@ -37,6 +39,10 @@ export interface RunArgs {
   'force-workers'?: boolean;
   'median-stop'?: boolean;
   'median-stop-min'?: number;
+  queue?: string;
+  'queue-name'?: string;
+  ordered?: boolean;
+  gpus?: string;
 }
 
 /** Adds the shared options to a command's builder. */
@@ -64,7 +70,11 @@ export function withRunOptions<T>(y: Argv<T>): Argv<T & RunArgs> {
     .option('worker-memory', numeric('worker-memory', 'heap limit of each worker process in MiB'))
     .option('force-workers', { type: 'boolean', describe: `allow more --workers than ${workerCap()} (twice this machine's CPU cores)` })
     .option('median-stop', { type: 'boolean', describe: 'stop a child after an epoch where its validation score is below the population\'s median then (train and curves evaluators)' })
-    .option('median-stop-min', numeric('median-stop-min', 'children that must have reached an epoch before the median rule applies there [default: 5]')) as unknown as Argv<T & RunArgs>;
+    .option('median-stop-min', numeric('median-stop-min', 'children that must have reached an epoch before the median rule applies there [default: 5]'))
+    .option('queue', { type: 'string', describe: 'send children to this queue, served by `nas worker` processes on any machine: redis://HOST:PORT[/DB]' })
+    .option('queue-name', { type: 'string', describe: 'name of the queue on that Redis [default: nas]' })
+    .option('ordered', { type: 'boolean', describe: 'tell results in the order children were sent out, so the run depends on --seed and --workers alone [default: false]' })
+    .option('gpus', { type: 'string', describe: 'give each worker process one GPU in turn: all, or a list such as 0,1' }) as unknown as Argv<T & RunArgs>;
 }
 
 /** The most workers a run gets without --force-workers: twice the CPU cores (each worker is a process). */
@@ -77,21 +87,33 @@ const PROCESS_ONLY = ['recycle-after', 'worker-memory', 'timeout'] as const;
 
 /**
  * Refuses options that contradict each other or the machine: `--resume` with `--run-dir` (a resume
- * continues the run where it is), process-pool options with `--executor inline`, and more workers than
- * the machine can sensibly run unless forced.
+ * continues the run where it is), process-pool options with `--executor inline` or `--queue` (a queue's
+ * workers take theirs from `nas worker`), and more workers than the machine can sensibly run unless
+ * forced (a queue run's workers are on other machines, so the cap does not apply to it).
  */
 export function checkRunArgs(args: RunArgs): void {
   if (args.resume !== undefined && args['run-dir'] !== undefined) {
     throw new OptionError(`--resume ${args.resume} and --run-dir ${args['run-dir']} contradict each other: a resume continues the run in its own directory; give only --resume`);
   }
   if (args.executor === 'inline') {
-    const given = PROCESS_ONLY.filter((o) => args[o] !== undefined);
+    const given = [...PROCESS_ONLY, 'gpus' as const].filter((o) => args[o] !== undefined);
     if (given.length) throw new OptionError(`${given.map((o) => `--${o}`).join(', ')} only apply to worker processes, not to --executor inline; drop ${given.length > 1 ? 'them' : 'it'} or use --executor process`);
   }
+  if (args.queue !== undefined) checkQueueArgs(args);
+  else if (args['queue-name'] !== undefined) throw new OptionError('--queue-name names a queue on the Redis of --queue; give --queue redis://HOST:PORT too');
   const cap = workerCap();
-  if (args.workers !== undefined && args.workers > cap && args['force-workers'] !== true) {
+  if (args.queue === undefined && args.workers !== undefined && args.workers > cap && args['force-workers'] !== true) {
     throw new OptionError(`--workers ${args.workers}: this machine has ${availableParallelism()} CPU cores, and each worker is a process of its own; accepted: at most ${cap} (twice the cores), or more with --force-workers`);
   }
+}
+
+/** With --queue: the evaluations run on `nas worker` processes, which take the pool's options themselves. */
+function checkQueueArgs(args: RunArgs): void {
+  parseQueueUrl(args.queue as string);
+  if (args['queue-name'] !== undefined) checkQueueName(args['queue-name']);
+  if (args.executor === 'inline') throw new OptionError('--executor inline evaluates in this process and --queue on the workers of a queue; give one of them');
+  const given = [...PROCESS_ONLY, 'gpus' as const].filter((o) => args[o] !== undefined);
+  if (given.length) throw new OptionError(`${given.map((o) => `--${o}`).join(', ')} apply to this machine's worker processes, and with --queue the children run on \`nas worker\` processes: give ${given.length > 1 ? 'them' : 'it'} to nas worker`);
 }
 
 /**
@@ -135,7 +157,7 @@ export async function evaluatorOptionsOf(args: RunArgs): Promise<Record<string, 
 export async function givenConfig(args: RunArgs, command: string, strategy: string | undefined, strategyOptions: Record<string, unknown>): Promise<Partial<RunConfig>> {
   checkRunArgs(args);
   const given: Partial<RunConfig> = {
-    command, space: args.space, strategy, budget: args.budget, seed: args.seed, workers: args.workers,
+    command, space: args.space, strategy, budget: args.budget, seed: args.seed, workers: args.workers, ordered: args.ordered,
     evaluator: args.evaluator, metric: args.metric, report: args.report, maxParams: args['max-params'], maxMadds: args['max-madds'],
     evaluatorOptions: await evaluatorOptionsOf(args),
   };
@@ -149,6 +171,7 @@ export async function givenConfig(args: RunArgs, command: string, strategy: stri
 export function runtimeOf(args: RunArgs): RuntimeOptions {
   return {
     executor: args.executor, recycleAfter: args['recycle-after'], snapshotEvery: args['snapshot-every'],
-    timeoutSeconds: args.timeout, maxOldSpaceMb: args['worker-memory'],
+    timeoutSeconds: args.timeout, maxOldSpaceMb: args['worker-memory'], queue: args.queue, queueName: args['queue-name'],
+    ...(args.gpus !== undefined ? { gpus: parseGpus(args.gpus) } : {}),
   };
 }

@@ -52,6 +52,10 @@ export const NUMERIC_OPTIONS: Readonly<Record<string, NumberSpec>> = {
   tolerance: real(0, 1e6),
   'probe-steps': int(0, 1e4),
   'probe-batch': int(1, 1 << 16),
+  concurrency: int(1, 1024),
+  'lock-seconds': real(0, 1e6, true),
+  'max-stalls': int(1, 1000),
+  grace: real(0, 1e6),
 };
 
 /** The accepted range of a spec in words: `an integer from 1 to 1000000000`. */

@@ -40,12 +40,19 @@ export interface RunConfig {
   medianStop?: MedianStopOptions;
   /** Directory relative paths (space file, table, dataset) are resolved from: the working directory at creation. */
   baseDir: string;
+  /**
+   * Tell results in the order children were sent out, not the order they finish, so that the run is a
+   * function of its seed and `workers` alone, whatever executes it. Absent: false.
+   */
+  ordered?: boolean;
+  /** The run's identity on a shared queue: its job ids start with it. Drawn at creation (bookkeeping; never compared). */
+  runId?: string;
 }
 
 /** Keys a resume compares (everything except bookkeeping). */
 const COMPARED: ReadonlyArray<keyof RunConfig> = [
   'command', 'space', 'strategy', 'strategyOptions', 'budget', 'seed', 'evaluator', 'metric', 'report',
-  'maxParams', 'maxMadds', 'workers', 'evaluatorOptions', 'medianStop',
+  'maxParams', 'maxMadds', 'workers', 'evaluatorOptions', 'medianStop', 'ordered',
 ];
 
 /** Stable JSON (sorted keys) for comparing option values. */
@@ -89,7 +96,7 @@ export function checkResumeOptions(runDir: string, stored: RunConfig, given: Par
 }
 
 /** Every key config.json may hold. */
-const KNOWN_KEYS: ReadonlyArray<keyof RunConfig> = ['format', 'baseDir', ...COMPARED];
+const KNOWN_KEYS: ReadonlyArray<keyof RunConfig> = ['format', 'baseDir', 'runId', ...COMPARED];
 
 /** Numeric fields of config.json and the command-line option whose range they share. */
 const NUMERIC_FIELDS: ReadonlyArray<[keyof RunConfig, string]> = [['budget', 'budget'], ['seed', 'seed'], ['workers', 'workers'], ['maxParams', 'max-params'], ['maxMadds', 'max-madds']];
@@ -105,6 +112,10 @@ export function parseRunConfig(value: Record<string, unknown>, file: string): Ru
   for (const key of ['command', 'space', 'strategy', 'evaluator', 'baseDir']) need(key, 'string');
   for (const key of ['budget', 'seed', 'workers']) need(key, 'number');
   for (const key of ['strategyOptions', 'evaluatorOptions']) need(key, 'object');
+  if (value.ordered !== undefined) need('ordered', 'boolean');
+  if (value.runId !== undefined && (typeof value.runId !== 'string' || !/^[0-9a-z]{1,64}$/.test(value.runId))) {
+    throw new ValidationError(`got ${JSON.stringify(value.runId)}`, { file, field: 'runId' }, 'lowercase letters and digits (the run\'s id on a queue)');
+  }
   const median = value.medianStop as { minCount?: unknown } | undefined;
   if (median !== undefined && (typeof median !== 'object' || median === null)) throw new ValidationError('not an object', { file, field: 'medianStop' }, '{ "minCount": <integer> }');
   const fields: Array<[string, unknown, string]> = NUMERIC_FIELDS.map(([key, option]) => [key, value[key], option]);

@@ -2,10 +2,9 @@
  * Starting and resuming runs on disk: builds the space, strategy and executor a RunConfig names,
  * creates or reopens the run directory, restores from the snapshot and journal, and drives the Runner.
  */
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { checkpointsDirOf, DirectoryCheckpointStore } from '../core/checkpoint-dir.ts';
 import { FileFormatError, OptionError, RunStoppedError, ValidationError } from '../core/errors.ts';
-import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
 import { Rng, resolveSeed } from '../core/rng.ts';
 import '../search/all.ts';
 import { checkStrategyOptions, createStrategy } from '../search/registry.ts';
@@ -15,10 +14,8 @@ import type { SearchSpace } from '../spaces/space.ts';
 import type { JournalEvent } from '../store/journal.ts';
 import { createRunDir, createdEvent, reopenRunDir, type OpenRun } from '../store/run-dir.ts';
 import { findRngStates, writeSnapshot, type RunSnapshot } from '../store/snapshot.ts';
-import { createEvaluator } from '../evaluators/all.ts';
 import type { Executor } from '../workers/executor.ts';
-import { InlineExecutor } from '../workers/inline.ts';
-import { ProcessPool } from '../workers/pool.ts';
+import { executorOf, fromBase, newRunId, type ExecutionOptions } from './executors.ts';
 import type { TrialBook } from './book.ts';
 import { checkResumeOptions, type RunConfig } from './config.ts';
 import { honoursFidelity, strategyBudget } from './fidelity.ts';
@@ -26,16 +23,8 @@ import { costRejecter } from './reject.ts';
 import { Runner, type SnapshotData } from './runner.ts';
 import { loadStoredRun, scanStoredRun } from './stored-run.ts';
 
-/** How a run executes; none of this changes its results with one worker. */
-export interface RuntimeOptions {
-  /** `process`: a pool of worker processes (default); `inline`: evaluate in this process. */
-  executor?: 'process' | 'inline';
-  /** Evaluations per worker process before it is replaced. Default 50. */
-  recycleAfter?: number;
-  /** Heap limit of each worker process in MiB. Node's default when absent. */
-  maxOldSpaceMb?: number;
-  /** Seconds an evaluation may take in a worker process. No limit by default. */
-  timeoutSeconds?: number;
+/** How a run executes; none of this changes its results with one worker (or in ordered mode). */
+export interface RuntimeOptions extends ExecutionOptions {
   /** Outcomes between snapshots. Default 25. */
   snapshotEvery?: number;
   /** fsync every journal line. Default true. */
@@ -44,8 +33,6 @@ export interface RuntimeOptions {
   onEvent?: (event: JournalEvent, book: TrialBook) => void;
   /** Called once the run's configuration is known (new or stored), before the first evaluation. */
   onStart?: (config: RunConfig) => void;
-  /** Where notices go (the drawn seed, a resume). Default: stderr. */
-  log?: (line: string) => void;
 }
 
 /** What a finished (or resumed and finished) run reports. */
@@ -64,14 +51,6 @@ export interface RunSummary {
   stoppedEarly: number;
 }
 
-const EVALUATOR_MODULE = new URL('../evaluators/all.ts', import.meta.url).href;
-
-/** A path given in a config (space file, table) resolved from the run's base directory. */
-function fromBase(config: RunConfig, ref: string): string {
-  const isPath = ref.includes('/') || ref.includes('\\') || ref.endsWith('.json');
-  return isPath ? resolve(config.baseDir, ref) : ref;
-}
-
 /** The space a configuration names. */
 export function spaceOf(config: RunConfig): SearchSpace<unknown> {
   return loadSpace(fromBase(config, config.space));
@@ -83,26 +62,8 @@ export function strategyOf(config: RunConfig, space: SearchSpace<unknown>): Stra
   return createStrategy(config.strategy, { space, rng, budget: strategyBudget(config), options: config.strategyOptions });
 }
 
-function evaluatorOptions(config: RunConfig, runDir: string): EvaluatorOptions {
-  return { space: fromBase(config, config.space), metric: config.metric, report: config.report, baseDir: config.baseDir, runDir: resolve(runDir), extra: config.evaluatorOptions };
-}
-
-async function executorOf(config: RunConfig, runtime: RuntimeOptions, runDir: string): Promise<Executor> {
-  const options = evaluatorOptions(config, runDir);
-  if (runtime.executor === 'inline') {
-    const evaluator: Evaluator = await createEvaluator(config.evaluator, options);
-    return new InlineExecutor(evaluator, config.workers);
-  }
-  // Build the evaluator spec once here too, so a bad spec fails before any worker starts.
-  if (config.evaluator.startsWith('table:')) await createEvaluator(config.evaluator, options);
-  return new ProcessPool({
-    evaluatorModule: EVALUATOR_MODULE, spec: config.evaluator, evaluatorOptions: options, workers: config.workers,
-    recycleAfter: runtime.recycleAfter, maxOldSpaceMb: runtime.maxOldSpaceMb, timeoutSeconds: runtime.timeoutSeconds,
-  });
-}
-
 /** The configuration of a new run: fills the base directory and draws a seed for 0. */
-export function newRunConfig(fields: Omit<RunConfig, 'format' | 'baseDir'>, log: (line: string) => void): RunConfig {
+export function newRunConfig(fields: Omit<RunConfig, 'format' | 'baseDir' | 'runId'>, log: (line: string) => void): RunConfig {
   // New runs only: a stored run resumes with the options it was created with.
   checkStrategyOptions(fields.strategy, fields.strategyOptions);
   if (fields.medianStop !== undefined && !honoursFidelity(fields.evaluator)) {
@@ -110,7 +71,7 @@ export function newRunConfig(fields: Omit<RunConfig, 'format' | 'baseDir'>, log:
   }
   const seed = resolveSeed(fields.seed);
   if (fields.seed === 0 || fields.seed === undefined) log(`seed 0: drew seed ${seed} (stored in config.json)`);
-  return { format: 1, ...fields, seed, baseDir: process.cwd() };
+  return { format: 1, ...fields, seed, baseDir: process.cwd(), ordered: fields.ordered ?? false, runId: newRunId() };
 }
 
 /** What a command asks for: a new run from options, or the resume of a run directory. */
@@ -141,14 +102,14 @@ export function defaultRunDir(config: Pick<RunConfig, 'space' | 'strategy' | 'se
 }
 
 /** A new run's configuration fields: the given options over the defaults. */
-export function mergeDefaults(given: Partial<RunConfig>, defaults: RunRequest['defaults']): Omit<RunConfig, 'format' | 'baseDir'> {
+export function mergeDefaults(given: Partial<RunConfig>, defaults: RunRequest['defaults']): Omit<RunConfig, 'format' | 'baseDir' | 'runId'> {
   const strategyOptions = { ...defaults.strategyOptions };
   for (const [k, v] of Object.entries(given.strategyOptions ?? {})) if (v !== undefined) strategyOptions[k] = v;
   return {
     command: given.command ?? 'search', space: given.space ?? defaults.space, strategy: given.strategy ?? defaults.strategy,
     strategyOptions, budget: given.budget ?? 100, seed: given.seed ?? 0, evaluator: given.evaluator ?? 'train',
     metric: given.metric, report: given.report, maxParams: given.maxParams, maxMadds: given.maxMadds,
-    workers: given.workers ?? 1, evaluatorOptions: given.evaluatorOptions ?? {},
+    workers: given.workers ?? 1, evaluatorOptions: given.evaluatorOptions ?? {}, ordered: given.ordered ?? false,
     ...(given.medianStop !== undefined ? { medianStop: given.medianStop } : {}),
   };
 }
@@ -171,7 +132,7 @@ export async function startRun(config: RunConfig, runDir: string, runtime: Runti
   const space = spaceOf(config);
   checkBudgetReachable(config, space);
   const strategy = strategyOf(config, space);
-  const executor = await executorOf(config, runtime, runDir);
+  const executor = await executorOf(config, space, runtime, runDir);
   let run: OpenRun;
   try {
     run = createRunDir(runDir, config as unknown as Record<string, unknown>, { fsync: runtime.fsync });
@@ -193,6 +154,8 @@ export async function startRun(config: RunConfig, runDir: string, runtime: Runti
 export async function resumeRun(runDir: string, given: Partial<RunConfig>, runtime: RuntimeOptions = {}): Promise<RunSummary> {
   const run = reopenRunDir(runDir, () => {
     const stored = loadStoredRun(runDir);
+    // Runs made before the ordered mode existed are unordered.
+    stored.config.ordered ??= false;
     checkResumeOptions(runDir, stored.config, given);
     return stored;
   }, { fsync: runtime.fsync });
@@ -208,7 +171,7 @@ export async function resumeRun(runDir: string, given: Partial<RunConfig>, runti
       strategy.loadState(snapshot.strategyState);
       fromLine = snapshot.journalLines;
     }
-    executor = await executorOf(config, runtime, runDir);
+    executor = await executorOf(config, space, runtime, runDir);
     const runner = runnerOf(config, run, space, strategy, executor, runtime);
     const file = run.paths.journal;
     const lines = scanStoredRun(stored, runner.book, (event, line) => runner.restoreEvent(event, line, fromLine, file));
@@ -235,7 +198,7 @@ function runnerOf(config: RunConfig, run: OpenRun, space: SearchSpace<unknown>, 
   return new Runner({
     strategy, space, executor, budget: config.budget, seed: config.seed, sink: run.journal,
     reject: costRejecter(config, space), snapshotEvery: runtime.snapshotEvery, onEvent: runtime.onEvent,
-    ignoreFidelity: !honours, ...(honours ? { checkpoints: new DirectoryCheckpointStore(checkpointsDirOf(run.paths.dir)) } : {}),
+    ignoreFidelity: !honours, ordered: config.ordered === true, ...(honours ? { checkpoints: new DirectoryCheckpointStore(checkpointsDirOf(run.paths.dir)) } : {}),
     ...(config.medianStop ? { medianStop: config.medianStop } : {}),
     snapshot: (data) => writeSnapshot(run.paths.snapshot, snapshotOf(config, space, data)),
   });

@@ -16,10 +16,10 @@ export function listGpus(): string[] {
   const r = spawnSync('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader'], { encoding: 'utf8', timeout: 20_000 });
   if (r.error || r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || r.stdout || `exit code ${r.status}`).trim();
-    throw new ValidationError(`'all' needs nvidia-smi to list the GPUs, and it could not (${why})`, { field: 'gpus' }, GPUS_ACCEPTED);
+    throw new ValidationError(`'all' needs nvidia-smi to list the GPUs, and it could not (${why})`, { field: '--gpus' }, GPUS_ACCEPTED);
   }
   const gpus = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  if (gpus.length === 0) throw new ValidationError("'all': nvidia-smi lists no GPU", { field: 'gpus' }, GPUS_ACCEPTED);
+  if (gpus.length === 0) throw new ValidationError("'all': nvidia-smi lists no GPU", { field: '--gpus' }, GPUS_ACCEPTED);
   return gpus;
 }
 
@@ -32,11 +32,11 @@ export function parseGpus(value: string, list: () => string[] = listGpus): strin
   if (text === 'all') return list();
   const gpus = text.split(',').map((s) => s.trim());
   for (const gpu of gpus) {
-    if (!/^(\d+|(GPU|MIG)-[0-9A-Za-z/-]+)$/.test(gpu)) throw new ValidationError(`'${gpu}' in '${value}' is not a GPU`, { field: 'gpus' }, GPUS_ACCEPTED);
+    if (!/^(\d+|(GPU|MIG)-[0-9A-Za-z/-]+)$/.test(gpu)) throw new ValidationError(`'${gpu}' in '${value}' is not a GPU`, { field: '--gpus' }, GPUS_ACCEPTED);
   }
   const seen = new Set<string>();
   for (const gpu of gpus) {
-    if (seen.has(gpu)) throw new ValidationError(`GPU ${gpu} is listed twice in '${value}'`, { field: 'gpus' }, GPUS_ACCEPTED);
+    if (seen.has(gpu)) throw new ValidationError(`GPU ${gpu} is listed twice in '${value}'`, { field: '--gpus' }, GPUS_ACCEPTED);
     seen.add(gpu);
   }
   return gpus;

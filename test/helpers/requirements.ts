@@ -10,9 +10,10 @@
  * - `shared`: the NAS-Bench-201 table and the CIFAR-10 files of the shared data folder (see shared-data.ts);
  * - `native`: native TensorFlow for tfjs, installed by `nas backend install`;
  * - `fashion`: Debian's dataset-fashion-mnist package;
- * - `chromium`: a Chromium browser (Debian's `chromium` package) for the report and dashboard tests (browser.ts).
+ * - `chromium`: a Chromium browser (Debian's `chromium` package) for the report and dashboard tests (browser.ts);
+ * - `redis`: a redis-server binary (Debian's redis-server package), which the queue tests start themselves.
  */
-export type Requirement = 'shared' | 'native' | 'fashion' | 'chromium';
+export type Requirement = 'shared' | 'native' | 'fashion' | 'chromium' | 'redis';
 
 /** Whether NAS_TEST_REQUIRE makes `kind` mandatory. */
 export function isRequired(kind: Requirement): boolean {
