@@ -88,7 +88,9 @@ export async function executorOf(config: RunConfig, space: SearchSpace<unknown>,
  */
 async function queueExecutorOf(config: RunConfig, space: SearchSpace<unknown>, runtime: ExecutionOptions, runDir: string): Promise<QueueExecutor> {
   const options = evaluatorOptions(config, runDir);
+  // A bad option must stop the run here, not fail every child on the workers.
   if (parseEvaluatorSpec(innerSpec(config.evaluator))[0] !== 'train') await createEvaluator(config.evaluator, options);
+  else (await import('../evaluators/train.ts')).trainSettings(config.evaluatorOptions);
   const print = await fingerprint(config.evaluator, options);
   const spaceFile = resolveSpaceFile(options.space);
   const { space: _space, runDir: _runDir, ...jobOptions } = options;
