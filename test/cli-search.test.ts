@@ -152,7 +152,7 @@ describe('nas search errors', () => {
     const r = await nas('search', '--strategy', 'tpe', '--objective', 'rosenbrock', '--run-dir', dir());
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/unknown objective 'rosenbrock'/);
-    expect(r.err).toMatch(/branin, curves, hartmann6, table:<csv>, train/);
+    expect(r.err).toMatch(/branin, curves, delay:<seconds>:<evaluator>, hartmann6, table:<csv>, train/);
   });
 
   it('bad --options JSON names the option', async () => {

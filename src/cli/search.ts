@@ -11,7 +11,7 @@ import { defaultRunDir, executeRun, type RuntimeOptions } from '../run/session.t
 import '../search/all.ts';
 import { strategyNames } from '../search/registry.ts';
 import { evaluatorSchemes } from '../evaluators/all.ts';
-import { innerSpec, parseEvaluatorSpec } from '../evaluators/registry.ts';
+import { evaluatorForms, innerSpec, parseEvaluatorSpec } from '../evaluators/registry.ts';
 import type { AnyCommand } from './commands.ts';
 import { printSummary } from './evolve.ts';
 import { ProgressBar } from './progress.ts';
@@ -37,7 +37,7 @@ class StopRequested extends Error {}
 export function checkObjective(spec: string | undefined): string | undefined {
   if (spec === undefined) return undefined;
   const [scheme, argument] = parseEvaluatorSpec(innerSpec(spec));
-  const accepted = evaluatorSchemes().map((s) => (s === 'table' ? 'table:<csv>' : s)).join(', ');
+  const accepted = evaluatorForms();
   if (!evaluatorSchemes().includes(scheme)) throw new ValidationError(`unknown objective '${spec}'`, { field: 'objective' }, accepted);
   if (scheme === 'table' && argument === '') throw new ValidationError('the table objective needs a file', { field: 'objective' }, 'table:<csv file>');
   return spec;
@@ -104,7 +104,7 @@ const search: CommandModule<object, SearchArgs> = {
     withRunOptions(y)
       .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: the objective\'s own for branin, hartmann6 and curves, nas-bench-201 for a table, else nasnet-cell]' })
       .option('strategy', { type: 'string', describe: 'grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt, aging or large-scale [default: tpe]' })
-      .option('objective', { type: 'string', describe: 'train, table:<csv>, branin, hartmann6 or curves (same as --evaluator) [default: train]' })
+      .option('objective', { type: 'string', describe: 'train, table:<csv>, branin, hartmann6 or curves, or any of them under delay:<seconds>: (same as --evaluator) [default: train]' })
       .option('population', numeric('population', 'population size (aging, large-scale, pbt)'))
       .option('sample', numeric('sample', 'tournament size (aging)'))
       .option('eta', numeric('eta', 'halving rate (hyperband, sh, bohb, asha) [default: 3]'))

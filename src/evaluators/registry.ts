@@ -22,6 +22,12 @@ export function evaluatorSchemes(): string[] {
   return [...FACTORIES.keys()].sort();
 }
 
+/** How each scheme is written, for messages: `table:<csv>`, `delay:<seconds>:<evaluator>`, `train`, ... */
+export function evaluatorForms(): string {
+  const forms: Record<string, string> = { table: 'table:<csv>', delay: 'delay:<seconds>:<evaluator>' };
+  return evaluatorSchemes().map((s) => forms[s] ?? s).join(', ');
+}
+
 /** Splits `table:../x.csv` into `['table', '../x.csv']` and `train` into `['train', '']`. */
 export function parseEvaluatorSpec(spec: string): [string, string] {
   const colon = spec.indexOf(':');
@@ -48,7 +54,7 @@ export async function createEvaluator(spec: string, options: EvaluatorOptions): 
   const [scheme, argument] = parseEvaluatorSpec(spec);
   const factory = FACTORIES.get(scheme);
   if (!factory) {
-    throw new ValidationError(`unknown evaluator '${spec}'`, { field: 'evaluator' }, evaluatorSchemes().map((s) => (s === 'table' ? 'table:<csv>' : s)).join(', '));
+    throw new ValidationError(`unknown evaluator '${spec}'`, { field: 'evaluator' }, evaluatorForms());
   }
   return factory(argument, options);
 }
