@@ -61,7 +61,12 @@ async function reference(cfg: RunConfig): Promise<string[]> {
 }
 
 async function workers(n: number, ...args: string[]): Promise<WorkerProcess[]> {
-  const ws = Array.from({ length: n }, () => new WorkerProcess(['--queue', redis.url, '--lock-seconds', '2', ...args]));
+  return started(Array.from({ length: n }, () => args));
+}
+
+/** Worker processes, one per argument list, started together. */
+async function started(argLists: string[][]): Promise<WorkerProcess[]> {
+  const ws = argLists.map((args) => new WorkerProcess(['--queue', redis.url, '--lock-seconds', '2', ...args]));
   for (const w of ws) expect(await w.waitFor(/serving queue/), w.log).toBe(true);
   return ws;
 }
@@ -82,7 +87,7 @@ function expectOneOutcomeEach(events: JournalEvent[]): void {
 
 describe.skipIf(SKIP)('queue faults', () => {
   it('a worker SIGKILLed mid-child: another worker finishes the child; the journal records it once', async () => {
-    const cfg = config({ evaluator: `delay:1.2:table:${CSV}`, budget: 6, workers: 2 });
+    const cfg = config({ evaluator: `delay:1:table:${CSV}`, budget: 5, workers: 2 });
     const ref = await reference(cfg);
     const ws = await workers(2, '--concurrency', '1');
     try {
@@ -107,10 +112,10 @@ describe.skipIf(SKIP)('queue faults', () => {
   });
 
   it('SIGTERM: a worker finishes its child within the grace period, or hands it back to the queue after it', async () => {
-    const cfg = config({ evaluator: `delay:1.5:table:${CSV}`, budget: 4, workers: 2 });
+    // Children long enough that the signal lands while both are being evaluated, however loaded the machine.
+    const cfg = config({ evaluator: `delay:4:table:${CSV}`, budget: 3, workers: 2 });
     const ref = await reference(cfg);
-    const [patient] = await workers(1, '--concurrency', '1', '--grace', '20');
-    const [quick] = await workers(1, '--concurrency', '1', '--grace', '0.2');
+    const [patient, quick] = await started([['--concurrency', '1', '--grace', '20'], ['--concurrency', '1', '--grace', '0.2']]);
     let spare: WorkerProcess | undefined;
     try {
       const dir = runDir();
@@ -118,6 +123,8 @@ describe.skipIf(SKIP)('queue faults', () => {
       await patient!.waitFor(/child \d+: delay:/);
       await quick!.waitFor(/child \d+: delay:/);
       [spare] = await workers(1, '--concurrency', '1');
+      // Both children are being evaluated (the journal says where each runs).
+      await until(() => existsSync(join(dir, 'journal.jsonl')) && new Set(eventsOf(dir).filter((e) => e.e === 'running').map((e) => e.id)).size >= 2);
       await Promise.all([patient!.stop('SIGTERM'), quick!.stop('SIGTERM')]);
       await run;
       const handed = Number(/child (\d+): handed back/.exec(quick!.log)?.[1]);
@@ -135,15 +142,15 @@ describe.skipIf(SKIP)('queue faults', () => {
   });
 
   it('the run process SIGKILLed while workers go on, then --resume: finished children are collected, not retrained', async () => {
-    const cfg = config({ budget: 16 });
+    const cfg = config({ budget: 12 });
     const ref = await reference(cfg);
     const ws = await workers(2, '--concurrency', '2');
     try {
       const dir = runDir();
       const args = ['bin/nas.js', 'search', '--strategy', 'aging', '--space', 'nas-bench-201', '--population', '6', '--sample', '2',
-        '--objective', cfg.evaluator, '--budget', '16', '--workers', '3', '--ordered', '--seed', '9', '--queue', redis.url, '--json'];
+        '--objective', cfg.evaluator, '--budget', '12', '--workers', '3', '--ordered', '--seed', '9', '--queue', redis.url, '--json'];
       const first = spawn(process.execPath, [...args, '--run-dir', dir], { cwd: ROOT, stdio: 'ignore' });
-      await until(() => finishedCount(dir) >= 5);
+      await until(() => finishedCount(dir) >= 4);
       first.kill('SIGKILL');
       await new Promise((r) => first.once('exit', r));
       const book = new TrialBook();
@@ -173,7 +180,7 @@ describe.skipIf(SKIP)('queue faults', () => {
   });
 
   it('Redis restarted mid-run with the same data: the run and the workers reconnect and finish', async () => {
-    const cfg = config({ budget: 14 });
+    const cfg = config({ budget: 10 });
     const ref = await reference(cfg);
     const ws = await workers(2, '--concurrency', '2');
     const notices: string[] = [];
@@ -196,7 +203,7 @@ describe.skipIf(SKIP)('queue faults', () => {
   });
 
   it('Redis emptied mid-run: the run sends again what its journal says is in flight', async () => {
-    const cfg = config({ budget: 14, seed: 10 });
+    const cfg = config({ budget: 10, seed: 10 });
     const ref = await reference(cfg);
     const ws = await workers(2, '--concurrency', '2');
     const notices: string[] = [];
