@@ -107,7 +107,8 @@ export function loadRunData(dir: string): RunData {
 
 /** Mirrors one journal event into the rows (the book has already applied it). */
 function track(e: JournalEvent, book: TrialBook, rows: ChildRow[], evaluated: ChildRow[]): void {
-  if (e.e === 'created') return;
+  // Where a child runs (host, pid, GPU) is for `nas status`; the views do not show it.
+  if (e.e === 'created' || e.e === 'running') return;
   if (e.e === 'resumed') {
     // Children that were running when the run stopped are asked again.
     for (const r of rows) if (r.state === 'running') r.state = 'asked';
