@@ -152,13 +152,15 @@ export function utilisation(run: RunData, bins = 60): Array<{ seconds: number; b
   return busy.map((ms, i) => ({ seconds: ((i + 0.5) * width) / 1000, busy: Math.min(1, ms / (width * slots)) }));
 }
 
-/** Keys of a run's configuration that do not change what is compared (the seed, where it ran). */
-const NOT_COMPARED = new Set(['seed', 'baseDir', 'command', 'format']);
+/** Keys of a run's configuration that do not change what is compared (the seed, where it ran, its id on a queue). */
+const NOT_COMPARED = new Set(['seed', 'baseDir', 'command', 'format', 'runId']);
 
 /** A label that names what a run is (strategy, space, evaluator, options), the same for runs that differ only by seed. */
 export function groupKey(run: RunData): string {
   const c = run.config as unknown as Record<string, unknown>;
-  return JSON.stringify(Object.keys(c).filter((k) => !NOT_COMPARED.has(k)).sort().map((k) => [k, c[k]]));
+  // `ordered: false` is what runs made before the option existed do.
+  const compared = (k: string): boolean => !NOT_COMPARED.has(k) && !(k === 'ordered' && c[k] !== true);
+  return JSON.stringify(Object.keys(c).filter(compared).sort().map((k) => [k, c[k]]));
 }
 
 /** Mean and spread of best-so-far curves of runs that differ only by seed. */
