@@ -1,9 +1,10 @@
 /**
- * Weights that must travel, through Redis: in a large-scale evolution run on the queue, each child
+ * Files that must travel, through Redis: in a large-scale evolution run on the queue, each child
  * inherits its parent's trained weights although the worker never sees the run directory, and the run
  * directory gets every child's weights, so the run ends exactly as a local run (scores and weight bytes)
  * and `nas export` takes the kept weights. A train run keeping only its best children keeps the same
- * ones as a local run.
+ * ones as a local run. An ASHA run's promoted children continue, on whichever worker takes them, the
+ * checkpoints other workers wrote, and train only the epochs they lack, as in a local run.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,26 @@ describe.skipIf(SKIP)('weights over the queue', () => {
     }
     const exported = await exportRun({ runDir: queued, out: join(tmp, 'lse-export'), backend: 'cpu' });
     expect(exported.source).toBe('kept');
+  }, 240_000);
+
+  it('promoted children continue checkpoints written on other workers, training each epoch once as a local run does', async () => {
+    const config: RunConfig = {
+      format: 1, command: 'search', space: 'curves', strategy: 'asha', strategyOptions: { minBudget: 1, maxBudget: 9, brackets: 2 }, budget: 30, seed: 5,
+      evaluator: 'delay:0.01-0.1:curves', workers: 3, ordered: true, baseDir: process.cwd(), evaluatorOptions: {},
+    };
+    const local = join(tmp, 'asha-local');
+    const a = await startRun(config, local, { ...quiet, executor: 'inline' });
+    const queued = join(tmp, 'asha-queue');
+    const b = await startRun(config, queued, { ...quiet, queue: redis.url });
+    const trained = (dir: string): string[] => events(dir).flatMap((e) => (e.e === 'finished' ? [`${e.id} ${e.epochsTrained ?? '-'}`] : []));
+    const continued = (dir: string): string[] => events(dir).flatMap((e) => (e.e === 'asked' && e.continueFrom !== undefined ? [`${e.id}<${e.continueFrom}`] : []));
+    expect(results(events(queued))).toEqual(results(events(local)));
+    expect(trained(queued)).toEqual(trained(local));
+    expect(continued(queued).length).toBeGreaterThan(5);
+    expect(continued(queued)).toEqual(continued(local));
+    expect(b.best).toEqual(a.best);
+    // The run owned every checkpoint, wherever it was written, and deleted them all at the end.
+    expect(existsSync(join(queued, 'checkpoints')) ? readdirSync(join(queued, 'checkpoints')) : []).toEqual([]);
   }, 240_000);
 
   it('a train run keeping its best children keeps those a local run keeps', async () => {

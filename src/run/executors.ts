@@ -83,8 +83,8 @@ export async function executorOf(config: RunConfig, space: SearchSpace<unknown>,
 
 /**
  * The queue executor of a run. Jobs carry the evaluator spec and options, the space file's text and the
- * fingerprint of the run's data (computed here, from the run's own files); large-scale children carry
- * their parent's kept weights.
+ * fingerprint of the run's data (computed here, from the run's own files); a promoted child carries the
+ * checkpoint it continues, a large-scale child its parent's kept weights.
  */
 async function queueExecutorOf(config: RunConfig, space: SearchSpace<unknown>, runtime: ExecutionOptions, runDir: string): Promise<QueueExecutor> {
   const options = evaluatorOptions(config, runDir);
@@ -94,9 +94,12 @@ async function queueExecutorOf(config: RunConfig, space: SearchSpace<unknown>, r
   const print = await fingerprint(config.evaluator, options);
   const spaceFile = resolveSpaceFile(options.space);
   const { space: _space, runDir: _runDir, ...jobOptions } = options;
-  const needs = space.type === 'large-scale'
-    ? (r: EvalRequest): TrialFileRef[] => (r.parentId !== undefined ? [{ kind: 'weights', trialId: r.parentId }] : [])
-    : undefined;
+  // What a child needs on its worker: the checkpoint it continues, and a large-scale child its parent's weights.
+  const inherits = space.type === 'large-scale';
+  const needs = (r: EvalRequest): TrialFileRef[] => [
+    ...(r.continueFrom !== undefined ? [{ kind: 'checkpoints', trialId: r.continueFrom }] : []),
+    ...(inherits && r.parentId !== undefined ? [{ kind: 'weights', trialId: r.parentId }] : []),
+  ];
   return QueueExecutor.open({
     url: runtime.queue as string, queueName: runtime.queueName, runId: runIdOf(config, runDir), capacity: config.workers,
     runDir: resolve(runDir), checkSeconds: runtime.queueCheckSeconds, log: runtime.log, needs,

@@ -19,7 +19,7 @@ import type { EvalRequest, EvalResult, WorkerIdentity } from '../core/trial.ts';
 import { checkScore, type Executor, type SubmitHooks } from './executor.ts';
 import { JOB_FORMAT, JOB_NAME, jobIdOf, problemOfResult, trialOfJob, type ChildJob, type ChildJobResult, type TrialFileRef } from './queue-job.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
-import { trialFolder, TrialFiles } from './trial-files.ts';
+import { trialPath, TrialFiles } from './trial-files.ts';
 
 /** Options of the queue executor. */
 export interface QueueExecutorOptions {
@@ -216,7 +216,7 @@ export class QueueExecutor implements Executor {
       if (await this.files.fetch(this.o.runDir, ref)) collected.push(ref);
       else this.log(`the ${ref.kind} of child ${ref.trialId} were not in Redis any more; the run keeps none for it`);
     }
-    for (const ref of v.dropped) await rm(trialFolder(this.o.runDir, ref), { recursive: true, force: true });
+    for (const ref of v.dropped) await rm(trialPath(this.o.runDir, ref), { recursive: true, force: true });
     p.collected = collected;
     this.finish(p, checkScore({ ...v.result, trialId }));
   }

@@ -13,8 +13,8 @@
  * its pool's processes end with it, and BullMQ gives its children to another worker once their locks
  * lapse (`lockSeconds`).
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WaitingError, Worker, type Job } from 'bullmq';
@@ -24,7 +24,7 @@ import { ProcessPool, type EvaluatorRef } from './pool.ts';
 import { problemOfJob, type ChildJob, type ChildJobResult, type TrialFileRef } from './queue-job.ts';
 import { DEFAULT_QUEUE_NAME, filesPrefix } from './queue-executor.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
-import { trialFolder, TrialFiles, TRAVELLING_KINDS } from './trial-files.ts';
+import { RunStage } from './run-stage.ts';
 
 /** Options of a queue worker. */
 export interface QueueWorkerOptions {
@@ -58,17 +58,6 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
 }
 
-/** One run's staging folder on this worker. */
-interface Stage {
-  dir: string;
-  spaceFile: string;
-  files: TrialFiles;
-  /** Folders that came from the run (not to be uploaded back). */
-  known: Set<string>;
-  /** Folders this worker uploaded, to report when the evaluator deletes them. */
-  uploaded: Set<string>;
-}
-
 const refKey = (ref: TrialFileRef): string => `${ref.kind}/${ref.trialId}`;
 
 export class QueueWorker {
@@ -79,7 +68,7 @@ export class QueueWorker {
   private readonly redis: Redis;
   private readonly pool: ProcessPool;
   private readonly worker: Worker;
-  private readonly stages = new Map<string, Stage>();
+  private readonly stages = new Map<string, RunStage>();
   private readonly ownsWorkDir: boolean;
   private handingBack = false;
   private stopping: Promise<void> | undefined;
@@ -165,8 +154,9 @@ export class QueueWorker {
     const data = job.data as ChildJob;
     const { trialId } = data.request;
     const name = `run ${data.runId} child ${trialId}`;
+    let stage: RunStage | undefined;
     try {
-      const stage = await this.stage(data);
+      stage = await this.stage(data);
       let where: WorkerIdentity = { host: hostname(), pid: process.pid };
       const started = performance.now();
       this.log(`${name}: ${data.evaluator.spec}, seed ${data.request.seed}${data.request.fidelity !== undefined ? `, fidelity ${data.request.fidelity}` : ''}`);
@@ -178,10 +168,12 @@ export class QueueWorker {
         },
       });
       if (this.handingBack) throw new HandBack();
-      const { files, dropped } = await this.publish(stage, trialId);
+      const { files, dropped } = await stage.publish(trialId, data.files);
+      stage = undefined;
       this.log(`${name}: ${describe(result)} in ${((performance.now() - started) / 1000).toFixed(1)} s${files.length ? ` (${files.map(refKey).join(', ')} sent)` : ''}`);
       return { format: 1, runId: data.runId, trialId, result, where, files, dropped };
     } catch (err) {
+      await stage?.release(data.files).catch(() => undefined);
       if (!this.handingBack) throw err;
       await job.moveToWait(token);
       this.log(`${name}: handed back to the queue`);
@@ -189,7 +181,7 @@ export class QueueWorker {
     }
   }
 
-  private evaluatorOf(data: ChildJob, stage: Stage): EvaluatorRef {
+  private evaluatorOf(data: ChildJob, stage: RunStage): EvaluatorRef {
     const options = data.evaluator.options;
     return {
       module: this.o.evaluatorModule, spec: data.evaluator.spec,
@@ -197,47 +189,15 @@ export class QueueWorker {
     };
   }
 
-  /** The run's staging folder with its space file and the per-trial folders this child needs. */
-  private async stage(data: ChildJob): Promise<Stage> {
+  /** The run's staging folder, ready for this child: its space file and the items the child needs. */
+  private async stage(data: ChildJob): Promise<RunStage> {
     let stage = this.stages.get(data.runId);
     if (!stage) {
-      const dir = join(this.workDir, data.runId);
-      stage = { dir, spaceFile: join(dir, 'space', `${data.space.name}.json`), files: new TrialFiles(this.redis, filesPrefix(this.o.queueName ?? DEFAULT_QUEUE_NAME, data.runId)), known: new Set(), uploaded: new Set() };
+      stage = new RunStage(join(this.workDir, data.runId), data.space.name, this.redis, filesPrefix(this.o.queueName ?? DEFAULT_QUEUE_NAME, data.runId));
       this.stages.set(data.runId, stage);
     }
-    const current = existsSync(stage.spaceFile) ? await readFile(stage.spaceFile, 'utf8') : undefined;
-    if (current !== data.space.text) {
-      await mkdir(join(stage.dir, 'space'), { recursive: true });
-      await writeFile(stage.spaceFile, data.space.text);
-    }
-    for (const ref of data.files) {
-      if (stage.known.has(refKey(ref)) || stage.uploaded.has(refKey(ref))) continue;
-      if (await stage.files.fetch(stage.dir, ref)) stage.known.add(refKey(ref));
-    }
+    await stage.prepare(data);
     return stage;
-  }
-
-  /** Uploads the folders the evaluation wrote for its child; lists those uploaded before and deleted since. */
-  private async publish(stage: Stage, trialId: number): Promise<{ files: TrialFileRef[]; dropped: TrialFileRef[] }> {
-    const dropped: TrialFileRef[] = [];
-    for (const key of [...stage.uploaded]) {
-      const [kind, id] = key.split('/');
-      const ref = { kind: kind as string, trialId: Number(id) };
-      if (!existsSync(trialFolder(stage.dir, ref))) {
-        stage.uploaded.delete(key);
-        dropped.push(ref);
-      }
-    }
-    const files: TrialFileRef[] = [];
-    for (const kind of TRAVELLING_KINDS) {
-      const ref = { kind, trialId };
-      if (stage.known.has(refKey(ref))) continue;
-      if (await stage.files.put(stage.dir, ref)) {
-        stage.uploaded.add(refKey(ref));
-        files.push(ref);
-      }
-    }
-    return { files, dropped };
   }
 }
 
