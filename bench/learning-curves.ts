@@ -3,7 +3,10 @@
  * curves from one parametric family with seeded noise, src/evaluators/curves.ts), whose final accuracy
  * after 27 epochs is known for each of the 10,000 configurations of the `curves` space. Runs in seconds.
  *
- *   npx tsx bench/learning-curves.ts [--seeds 100] [--epochs 270,540,1080] [--horizon 540] [--json]
+ *   npx tsx bench/learning-curves.ts [--seeds 100] [--epochs 270,540,1080] [--horizon 540] [--threads N] [--json]
+ *
+ * Seeds are spread over `--threads` worker threads (default: one per core); each seed's figures depend on
+ * the seed alone, so the output is the same for any number of threads.
  *
  * 1. Regret against total epochs trained (one worker): regret = best final accuracy of the space minus
  *    the noise-free accuracy of the strategy's pick (the best observed score among the trials at the
@@ -19,6 +22,8 @@
  *
  * Every evaluation goes through the objective's evaluator with checkpoints in memory, as in a run.
  */
+import { availableParallelism } from 'node:os';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { flagArg, numberArg, stringArg } from './args.ts';
 import { MemoryCheckpointStore } from '../src/core/checkpoint.ts';
 import { deriveSeed, Rng } from '../src/core/rng.ts';
@@ -154,27 +159,66 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ')).join('\n');
 }
 
-function main(): void {
+/** Every figure of one seed, in the order main() aggregates them. */
+interface SeedFigures {
+  regret: number[][];
+  busy: number[][];
+  sh: Array<{ epochs: number; regret: number }>;
+}
+
+const BUSY_LABELS = ['hyperband', 'bohb', 'asha', 'asha (3 brackets)', 'pbt', 'random'];
+const WORKER_COUNTS = [1, 4, 16];
+
+function seedFigures(seed: number, totals: readonly number[], horizon: number): SeedFigures {
+  return {
+    regret: Object.keys(STRATEGIES).map((label) => regretAt(label, seed, totals)),
+    busy: BUSY_LABELS.map((label) => WORKER_COUNTS.map((k) => busyFraction(label, seed, k, horizon))),
+    sh: [true, false].map((continued) => halving(seed, continued, 10)),
+  };
+}
+
+interface Job {
+  seeds: number[];
+  totals: number[];
+  horizon: number;
+}
+
+/** The figures of every seed, computed on `threads` worker threads (seed order kept). */
+async function allSeeds(job: Job, threads: number): Promise<SeedFigures[]> {
+  const n = Math.max(1, Math.min(threads, job.seeds.length));
+  if (n === 1) return job.seeds.map((seed) => seedFigures(seed, job.totals, job.horizon));
+  const parts = Array.from({ length: n }, (_, t) => job.seeds.filter((_, i) => i % n === t));
+  const results = await Promise.all(parts.map((seeds) => new Promise<SeedFigures[]>((resolveResult, reject) => {
+    // A worker thread's entry must be JavaScript: it registers tsx's loader, then imports this file.
+    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const entry = `import(${tsx}).then((t) => { t.register(); return import(${JSON.stringify(import.meta.url)}); }).catch((e) => { console.error(e); process.exit(1); });`;
+    const worker = new Worker(entry, { eval: true, workerData: { ...job, seeds } satisfies Job });
+    worker.once('message', resolveResult);
+    worker.once('error', reject);
+    worker.once('exit', (code) => { if (code !== 0) reject(new Error(`worker thread exited with code ${code}`)); });
+  })));
+  return job.seeds.map((_, i) => results[i % n][Math.floor(i / n)]);
+}
+
+async function main(): Promise<void> {
   const seeds = numberArg('seeds', 100);
   const totals = stringArg('epochs', '270,540,1080').split(',').map(Number);
   const horizon = numberArg('horizon', 540);
+  const threads = numberArg('threads', availableParallelism());
   const started = performance.now();
   const ids = Array.from({ length: seeds }, (_, i) => i + 1);
+  const figures = await allSeeds({ seeds: ids, totals, horizon }, threads);
 
-  const regret = Object.keys(STRATEGIES).map((label) => {
-    const runs = ids.map((seed) => regretAt(label, seed, totals));
-    return { label, byTotal: totals.map((_, i) => meanSe(runs.map((r) => r[i]))) };
-  });
-  const busyLabels = ['hyperband', 'bohb', 'asha', 'asha (3 brackets)', 'pbt', 'random'];
-  const busy = busyLabels.map((label) => ({ label, byWorkers: [1, 4, 16].map((k) => meanSe(ids.map((seed) => busyFraction(label, seed, k, horizon)))) }));
-  const sh = [true, false].map((continued) => {
-    const runs = ids.map((seed) => halving(seed, continued, 10));
+  const regret = Object.keys(STRATEGIES).map((label, l) => ({ label, byTotal: totals.map((_, i) => meanSe(figures.map((f) => f.regret[l][i]))) }));
+  const busy = BUSY_LABELS.map((label, l) => ({ label, byWorkers: WORKER_COUNTS.map((_, k) => meanSe(figures.map((f) => f.busy[l][k]))) }));
+  const sh = [true, false].map((continued, c) => {
+    const runs = figures.map((f) => f.sh[c]);
     return { continued, epochs: meanSe(runs.map((r) => r.epochs)), regret: meanSe(runs.map((r) => r.regret)) };
   });
   const seconds = (performance.now() - started) / 1000;
 
   if (flagArg('json')) {
-    console.log(JSON.stringify({ seeds, totals, horizon, optimum, regret, busy, sh, seconds }, null, 2));
+    console.log(JSON.stringify({ seeds, totals, horizon, threads, optimum, regret, busy, sh, seconds }, null, 2));
     return;
   }
   console.log(`curves objective: best final accuracy after ${FINAL} epochs ${optimum.toFixed(4)}; ${seeds} seeds, mean ± standard error\n`);
@@ -190,7 +234,12 @@ function main(): void {
     ['from scratch', fmt(scratch.epochs, 1), fmt(scratch.regret)],
   ]));
   console.log(`continued / from scratch: ${(cont.epochs.mean / scratch.epochs.mean).toFixed(4)} of the epochs (7/9 = ${(7 / 9).toFixed(4)})`);
-  console.log(`\n${seconds.toFixed(1)} s`);
+  console.log(`\n${seconds.toFixed(1)} s on ${Math.min(threads, seeds)} thread(s)`);
 }
 
-main();
+if (isMainThread) {
+  await main();
+} else {
+  const job = workerData as Job;
+  parentPort?.postMessage(job.seeds.map((seed) => seedFigures(seed, job.totals, job.horizon)));
+}
