@@ -25,6 +25,9 @@ export interface WeightRef {
   shape: readonly number[];
 }
 
+/** The initial learning rate of each optimiser when none is given. */
+export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = { sgd: 0.05, adam: 0.001 };
+
 /** An optimiser whose learning rate can change between steps. */
 export interface ScheduledOptimizer {
   readonly optimizer: tf.Optimizer;

@@ -1,0 +1,198 @@
+/**
+ * One child trained as a TensorFlow graph: its training graph (training-graph.ts) loaded into a session,
+ * its variables set from the tfjs model's weights (so the same seed starts from the same weights on
+ * either path, and inherited weights carry over), steps run by feeding a batch and fetching the step's
+ * figures, inference and evaluation through the graph, and at the end the trained weights moved back
+ * into the tfjs model, which export, `verify` and weight inheritance use as before. `close` deletes the
+ * session; every tensor fed or fetched is disposed before a call returns.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { GraphSession } from '../../backends/native/graph/session.ts';
+import { deriveSeed } from '../../core/rng.ts';
+import { batches } from '../../data/batches.ts';
+import type { Batch, ImageSet, Normalization } from '../../data/types.ts';
+import type { NetworkPlan } from '../../genome/network/plan.ts';
+import { BN_EPSILON, BN_MOMENTUM } from '../../model/layers.ts';
+import type { OptimizerName } from '../optimizers.ts';
+import type { StepFigures } from '../train-step.ts';
+import type { StepSettings } from '../training-run.ts';
+import { buildTrainingGraph } from './training-graph.ts';
+import type { GraphWeight } from './training-graph.ts';
+
+/** Adam's constants (tfjs's tf.train.adam defaults, as the eager path uses them). */
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
+
+/** Options of {@link GraphChild.open}. */
+export interface GraphChildOptions {
+  /** `sgd` (momentum) or `adam`. */
+  optimizer: OptimizerName;
+  /** SGD momentum. Default 0.9. */
+  momentum?: number;
+  /** Nesterov momentum for SGD. Default true. */
+  nesterov?: boolean;
+  /** L2 weight decay on kernels. Default 0. */
+  weightDecay?: number;
+  /** Build the micro-batch form (accumulate, then apply). Default false. */
+  microBatches?: boolean;
+}
+
+const batchTensors = (batch: Batch, start: number, size: number): { x: tf.Tensor4D; y: tf.Tensor1D } => {
+  const per = batch.shape[0] * batch.shape[1] * batch.shape[2];
+  return {
+    x: tf.tensor4d(batch.x.subarray(start * per, (start + size) * per), [size, ...batch.shape]),
+    y: tf.tensor1d(batch.y.subarray(start, start + size), 'int32'),
+  };
+};
+
+/** Sizes of micro-batches of at most `micro` images covering `n` images, as equal as possible (as the eager path splits). */
+export function microSizes(n: number, micro: number): number[] {
+  const parts = Math.ceil(n / micro);
+  const base = Math.floor(n / parts);
+  return Array.from({ length: parts }, (_, i) => base + (i < n - base * parts ? 1 : 0));
+}
+
+/** A child's graph in a session. */
+export class GraphChild {
+  private steps = 0;
+
+  private constructor(
+    private readonly session: GraphSession,
+    private readonly model: tf.LayersModel,
+    private readonly weights: GraphWeight[],
+    private readonly dropout: { rate: number; width: number },
+    private readonly optimizer: OptimizerName,
+    /** Operations in the graph. */
+    readonly nodes: number,
+  ) {}
+
+  /** Builds `plan`'s training graph, loads it and sets its variables from `model`'s weights. */
+  static open(model: tf.LayersModel, plan: NetworkPlan, options: GraphChildOptions): GraphChild {
+    const weights: GraphWeight[] = model.weights.map((w) => ({ name: w.originalName, shape: w.shape.map(Number), trainable: w.trainable }));
+    const decayed = new Set(model.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.originalName));
+    const graph = buildTrainingGraph(plan, weights, {
+      epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: options.optimizer, momentum: options.momentum ?? 0.9,
+      nesterov: options.nesterov ?? true, weightDecay: options.weightDecay ?? 0, decayed, adam: ADAM, microBatches: options.microBatches ?? false,
+    });
+    const session = GraphSession.open(graph.savedModel);
+    const child = new GraphChild(session, model, weights, { rate: plan.dropout, width: graph.dropoutWidth }, options.optimizer, graph.nodes);
+    try {
+      tf.dispose(session.run(model.weights.map((w) => [`${w.originalName}/init`, w.read()] as const), ['init']));
+    } catch (err) {
+      child.close();
+      throw err;
+    }
+    return child;
+  }
+
+  /** The feeds every training run takes besides the images: labels, learning rate, dropout mask, Adam's corrections. */
+  private stepFeeds(size: number | null, settings: StepSettings, owned: tf.Tensor[]): Array<[string, tf.Tensor]> {
+    const scalar = (v: number): tf.Tensor => {
+      const t = tf.scalar(v);
+      owned.push(t);
+      return t;
+    };
+    const feeds: Array<[string, tf.Tensor]> = [['lr', scalar(settings.lr)]];
+    if (this.dropout.width > 0 && size !== null) {
+      const keep = 1 - this.dropout.rate;
+      // Exactly the multiplier tf.dropout(x, rate, undefined, seed) draws for an x of this shape.
+      const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform([size, this.dropout.width], 0, 1, 'float32', settings.dropoutSeed), keep)), keep));
+      owned.push(mask);
+      feeds.push(['dropout_mask', mask]);
+    }
+    if (this.optimizer === 'adam') {
+      const t = this.steps + 1;
+      feeds.push(['adam/beta1_power', scalar(ADAM.beta1 ** t)], ['adam/beta2_power', scalar(ADAM.beta2 ** t)],
+        ['adam/epsilon', scalar(ADAM.epsilon * Math.sqrt(1 - ADAM.beta2 ** t))]);
+    }
+    return feeds;
+  }
+
+  /** Runs `fetch` on images [start, start + size) of `batch`; returns the fetched vector. */
+  private runOn(fetch: string, batch: Batch, start: number, size: number, settings: StepSettings, extra: Array<[string, number]> = []): Float32Array {
+    const owned: tf.Tensor[] = [];
+    try {
+      const { x, y } = batchTensors(batch, start, size);
+      owned.push(x, y);
+      const feeds: Array<[string, tf.Tensor]> = [['x', x], ['labels', y], ...this.stepFeeds(size, settings, owned)];
+      for (const [name, v] of extra) {
+        const t = tf.scalar(v);
+        owned.push(t);
+        feeds.push([name, t]);
+      }
+      const out = this.session.run(feeds, [fetch]);
+      owned.push(...out);
+      return out[0].dataSync() as Float32Array;
+    } finally {
+      tf.dispose(owned);
+    }
+  }
+
+  /** One optimiser step on the whole batch. */
+  step(batch: Batch, settings: StepSettings): StepFigures {
+    const [loss, total, correct] = this.runOn('train/step', batch, 0, batch.size, settings);
+    this.steps++;
+    return { loss, total, correct };
+  }
+
+  /**
+   * One optimiser step on the batch in micro-batches of at most `micro` images: each adds its gradient
+   * weighted by its share of the batch, then one update applies the sum (as the eager path accumulates).
+   */
+  accumulatedStep(batch: Batch, micro: number, settings: StepSettings): StepFigures {
+    const figures: StepFigures = { loss: 0, total: 0, correct: 0 };
+    let start = 0;
+    for (const [i, size] of microSizes(batch.size, micro).entries()) {
+      const weight = size / batch.size;
+      const seed = i === 0 ? settings.dropoutSeed : deriveSeed(settings.dropoutSeed, 'micro', i);
+      const [loss, total, correct] = this.runOn('train/accumulate', batch, start, size, { ...settings, dropoutSeed: seed }, [['loss_weight', weight]]);
+      figures.loss += loss * weight;
+      figures.total += total;
+      figures.correct += correct;
+      start += size;
+    }
+    const owned: tf.Tensor[] = [];
+    try {
+      owned.push(...this.session.run(this.stepFeeds(null, settings, owned), ['train/apply']));
+    } finally {
+      tf.dispose(owned);
+    }
+    this.steps++;
+    return figures;
+  }
+
+  /** Class probabilities (inference mode) of a batch of NHWC images; the caller disposes the result. */
+  predict(x: tf.Tensor): tf.Tensor {
+    const [probs] = this.session.run([['x', x]], ['infer/probs']);
+    return probs;
+  }
+
+  /** Accuracy and mean cross-entropy (inference mode) on `set`, as the eager evaluation computes them. */
+  evaluate(set: ImageSet, options: { batchSize?: number; normalization?: Normalization } = {}): { accuracy: number; loss: number } {
+    let correct = 0;
+    let nll = 0;
+    for (const batch of batches(set, { batchSize: options.batchSize ?? 128, normalization: options.normalization })) {
+      const { x, y } = batchTensors(batch, 0, batch.size);
+      const out = this.session.run([['x', x], ['labels', y]], ['eval/stats']);
+      const [n, c] = out[0].dataSync();
+      tf.dispose([x, y, ...out]);
+      nll += n;
+      correct += c;
+    }
+    return { accuracy: set.count > 0 ? correct / set.count : 0, loss: set.count > 0 ? nll / set.count : 0 };
+  }
+
+  /** Writes the graph's current weights into the tfjs model (names and shapes match by construction). */
+  moveWeightsToModel(): void {
+    const values = this.session.run([], this.weights.map((w) => `${w.name}/read`));
+    try {
+      this.model.weights.forEach((w, i) => w.write(values[i]));
+    } finally {
+      tf.dispose(values);
+    }
+  }
+
+  /** Deletes the session. */
+  close(): void {
+    this.session.close();
+  }
+}
