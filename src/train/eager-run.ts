@@ -75,6 +75,7 @@ export function openEagerRun(model: tf.LayersModel, plan: TrainPlan, options: Tr
     evaluate: (set, evalOptions) => evaluateModel(model, set, evalOptions),
     exportOptimizer: () => opt.exportState(trainableRefs(model)),
     importOptimizer: (state) => opt.importState(state, trainableRefs(model)),
+    predict: (x) => model.predict(x) as tf.Tensor,
     finish: () => undefined,
     dispose: () => opt.dispose(),
   };

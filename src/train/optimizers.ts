@@ -137,10 +137,18 @@ export interface OptimizerOptions {
   nesterov?: boolean;
 }
 
+/** Throws a ValidationError naming the field when the optimiser or its learning rate is not one training accepts. */
+export function checkOptimizerOptions(options: OptimizerOptions): void {
+  if (!(options.lr > 0 && Number.isFinite(options.lr))) throw new ValidationError(`learning rate ${options.lr}`, { field: 'lr' }, 'a positive number');
+  if (!(OPTIMIZER_NAMES as readonly string[]).includes(options.name)) {
+    throw new ValidationError(`unknown optimizer '${String(options.name)}'`, { field: 'optimizer' }, OPTIMIZER_NAMES.join(', '));
+  }
+}
+
 /** A fresh optimiser; the caller disposes it. */
 export function createOptimizer(options: OptimizerOptions): ScheduledOptimizer {
+  checkOptimizerOptions(options);
   const { name, lr } = options;
-  if (!(lr > 0 && Number.isFinite(lr))) throw new ValidationError(`learning rate ${lr}`, { field: 'lr' }, 'a positive number');
   switch (name) {
     case 'sgd': {
       const opt = new Momentum(lr, options.momentum ?? 0.9, options.nesterov ?? true);

@@ -39,6 +39,8 @@ export interface TrainingRun {
   exportOptimizer(): Promise<OptimizerState>;
   /** Restores an optimiser state exported by the same kind of optimiser over the same weights, before the first step. */
   importOptimizer(state: OptimizerState): Promise<void>;
+  /** Class probabilities (inference mode) of a batch of images; the caller disposes the result. */
+  predict(x: tf.Tensor): tf.Tensor;
   /** Leaves the trained weights in the model (the graph path copies them there). */
   finish(): void;
   /** Releases what the run holds (not the model). */

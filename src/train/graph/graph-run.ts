@@ -9,6 +9,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
 import type { NetworkPlan } from '../../genome/network/plan.ts';
 import { plannedMicroBatch } from '../eager-run.ts';
+import { checkOptimizerOptions, DEFAULT_LR } from '../optimizers.ts';
 import type { TrainOptions } from '../train-options.ts';
 import type { StepFigures } from '../train-step.ts';
 import type { StepSettings, TrainingRun } from '../training-run.ts';
@@ -16,9 +17,11 @@ import { GraphChild } from './graph-child.ts';
 
 /** Opens the graph run of `model` (built from `plan`): builds and loads its graph, sets its weights. */
 export function openGraphRun(model: tf.LayersModel, plan: NetworkPlan, options: TrainOptions, reason: string): TrainingRun {
+  const optimizer = options.optimizer ?? 'sgd';
+  checkOptimizerOptions({ name: optimizer, lr: options.lr ?? DEFAULT_LR[optimizer] });
   const micro = plannedMicroBatch(model, options.batchSize ?? 64, options);
   const child = GraphChild.open(model, plan, {
-    optimizer: options.optimizer ?? 'sgd', momentum: options.momentum, weightDecay: options.weightDecay, microBatches: micro !== undefined,
+    optimizer, momentum: options.momentum, weightDecay: options.weightDecay, microBatches: micro !== undefined,
   });
   return {
     path: 'graph',
@@ -29,6 +32,7 @@ export function openGraphRun(model: tf.LayersModel, plan: NetworkPlan, options: 
     evaluate: async (set, evalOptions) => child.evaluate(set, evalOptions),
     exportOptimizer: () => Promise.reject(new Error('the graph path does not export its optimiser state yet')),
     importOptimizer: () => Promise.reject(new Error('the graph path does not import an optimiser state yet')),
+    predict: (x) => child.predict(x),
     finish: () => child.moveWeightsToModel(),
     dispose: () => child.close(),
   };

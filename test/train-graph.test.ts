@@ -1,0 +1,205 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chooseTrainPath } from '../src/backends/native/graph/path.ts';
+import { GraphDefBuilder } from '../src/backends/native/graph/graph-def.ts';
+import { GRAPH_TAG, GraphSession, openGraphSessions } from '../src/backends/native/graph/session.ts';
+import { TfOps } from '../src/backends/native/graph/tf-ops.ts';
+import { classifyFailure } from '../src/train/failures.ts';
+import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
+import { registerNativeTrainingKernels } from '../src/backends/native/fused-kernels.ts';
+import { Rng } from '../src/core/rng.ts';
+import type { Batch, ImageSet } from '../src/data/types.ts';
+import type { NasnetNetworkConfig } from '../src/genome/network/nasnet-plan.ts';
+import { nb201FromArch } from '../src/genome/nb201.ts';
+import type { NasnetGenome } from '../src/genome/types.ts';
+import { stepFootprint } from '../src/backends/wasm/memory-plan.ts';
+import { buildModel } from '../src/model/builder.ts';
+import { fileHandler } from '../src/model/file-io.ts';
+import { GraphChild } from '../src/train/graph/graph-child.ts';
+import { trainChild } from '../src/train/trainer.ts';
+import type { TrainData, TrainOptions, TrainResult } from '../src/train/trainer.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const state = nativeInstallState('cpu');
+if (!state.installed) console.warn(`train-graph.test: skipping the graph suite: native backend not installed (${state.reason ?? ''})`);
+
+/** 8x8 colour images whose class (0..3) is the quadrant holding a bright square, on seeded noise. */
+function quadrants(count: number, seed: string): ImageSet {
+  const rng = Rng.seeded(seed);
+  const pixels = new Uint8Array(count * 192);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 4);
+  for (let i = 0; i < count; i++) {
+    const [oy, ox] = [labels[i] < 2 ? 0 : 4, labels[i] % 2 === 0 ? 0 : 4];
+    for (let p = 0; p < 192; p++) {
+      const [y, x] = [Math.floor(p / 24), Math.floor(p / 3) % 8];
+      const inside = y >= oy && y < oy + 4 && x >= ox && x < ox + 4;
+      pixels[i * 192 + p] = Math.min(255, (inside ? 150 : 20) + rng.int(80));
+    }
+  }
+  return { height: 8, width: 8, channels: 3, numClasses: 4, pixels, labels, count };
+}
+
+/** Every NASNet op, in normal and reduction cells (identity in a reduction is a factorised reduction). */
+const NASNET: NasnetGenome = {
+  kind: 'nasnet',
+  normal: { blocks: [
+    { inputs: [0, 1], ops: ['sep_conv_3x3', 'dil_sep_conv_3x3'] },
+    { inputs: [2, 1], ops: ['avg_pool_3x3', 'max_pool_3x3'] },
+    { inputs: [0, 3], ops: ['conv_1x7_7x1', 'identity'] },
+  ] },
+  reduction: { blocks: [
+    { inputs: [0, 1], ops: ['identity', 'sep_conv_5x5'] },
+    { inputs: [2, 1], ops: ['sep_conv_7x7', 'avg_pool_3x3'] },
+    { inputs: [0, 2], ops: ['max_pool_3x3', 'dil_sep_conv_3x3'] },
+  ] },
+};
+const NASNET_NET: NasnetNetworkConfig = { inputShape: [8, 8, 3], numClasses: 4, cellsPerStack: 1, stacks: 2, initialFilters: 4, stemMultiplier: 1, dropout: 0.3 };
+/** Every NAS-Bench-201 op, with a node whose edges are all none (zeros) and a residual reduction block. */
+const NB201 = { genome: nb201FromArch('|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|'),
+  network: { inputShape: [8, 8, 3] as [number, number, number], numClasses: 4, channels: 4, cellsPerStage: 1, stages: 2 } };
+const CHILDREN = [{ name: 'nasnet', genome: NASNET, network: NASNET_NET }, { name: 'nb201', ...NB201 }];
+
+const data: TrainData = { train: quadrants(40, 'train'), val: quadrants(12, 'val') };
+const OPTIONS: TrainOptions = { epochs: 2, seed: 11, batchSize: 8, optimizer: 'sgd', lr: 0.05 };
+
+function batchOf(set: ImageSet, size: number): Batch {
+  return { x: Float32Array.from(set.pixels.subarray(0, size * 192), (v) => v / 255 - 0.4), y: Int32Array.from(set.labels.subarray(0, size)), size, shape: [8, 8, 3] };
+}
+
+const lossesClose = (a: TrainResult, b: TrainResult, tolerance: number): void => {
+  expect(a.status, a.error).toBe('ok');
+  expect(b.status, b.error).toBe('ok');
+  a.epochs.forEach((e, i) => expect(Math.abs(e.loss - (b.epochs[i]?.loss ?? Number.NaN)), `epoch ${e.epoch}`).toBeLessThan(tolerance));
+};
+
+describe.skipIf(!state.installed)('training as one TensorFlow graph', () => {
+  beforeAll(async () => {
+    await loadNative('cpu');
+    registerNativeTrainingKernels();
+    await tf.setBackend('tensorflow');
+  });
+  afterAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('is the path native TensorFlow takes, and says why; cpu and wasm train eagerly; graph elsewhere is refused', async () => {
+    expect(chooseTrainPath('auto')).toMatchObject({ path: 'graph', reason: expect.stringMatching(/one graph/) });
+    expect(chooseTrainPath('eager').path).toBe('eager');
+    await tf.setBackend('cpu');
+    try {
+      expect(chooseTrainPath('auto')).toMatchObject({ path: 'eager', reason: expect.stringMatching(/cpu backend has no TensorFlow session/) });
+      expect(() => chooseTrainPath('graph')).toThrow(/needs native TensorFlow/);
+      const r = await trainChild(CHILDREN[1], data, { ...OPTIONS, epochs: 1, trainPath: 'graph' });
+      expect(r).toMatchObject({ status: 'failed', failure: 'invalid' });
+    } finally {
+      await tf.setBackend('tensorflow');
+    }
+    expect(() => chooseTrainPath('fast' as 'auto')).toThrow(/accepted: auto, graph, eager/);
+  });
+
+  for (const child of CHILDREN) {
+    it(`trains the ${child.name} child bit-identically on a rerun, within 1e-3 of the eager path, releasing every tensor and session`, async () => {
+      const tensors = tf.memory().numTensors;
+      const sessions = openGraphSessions();
+      const graph = await trainChild(child, data, OPTIONS);
+      const again = await trainChild(child, data, OPTIONS);
+      expect(graph.trainPath).toBe('graph');
+      expect(again.epochs).toEqual(graph.epochs.map((e, i) => ({ ...e, seconds: again.epochs[i]?.seconds })));
+      expect(again.valLoss).toBe(graph.valLoss);
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(openGraphSessions()).toBe(sessions);
+      const eager = await trainChild(child, data, { ...OPTIONS, trainPath: 'eager' });
+      expect(eager.trainPath).toBe('eager');
+      lossesClose(graph, eager, 1e-3);
+      expect(Math.abs((graph.valLoss ?? 0) - (eager.valLoss ?? 0))).toBeLessThan(1e-3);
+      // It learned, so the comparison is between two trained networks.
+      expect(graph.epochs[1]?.loss ?? 9).toBeLessThan(graph.epochs[0]?.loss ?? 0);
+    });
+  }
+
+  it('trains with Adam, weight decay and a constant schedule as the eager path does', async () => {
+    const options: TrainOptions = { ...OPTIONS, optimizer: 'adam', lr: 0.01, weightDecay: 1e-3, schedule: 'constant' };
+    for (const child of CHILDREN) {
+      const steps: number[][] = [[], []];
+      const graph = await trainChild(child, data, { ...options, onStep: (s) => steps[0].push(s.loss) });
+      const eager = await trainChild(child, data, { ...options, trainPath: 'eager', onStep: (s) => steps[1].push(s.loss) });
+      lossesClose(graph, eager, 1e-3);
+      steps[0].forEach((l, i) => expect(Math.abs(l - (steps[1][i] ?? Number.NaN)), `${child.name} step ${i + 1}`).toBeLessThan(1e-3));
+    }
+  });
+
+  it('moves trained weights into the tfjs model (batch-norm moving statistics too): its predictions match the graph\'s within 1e-5, also after save and load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nas-graph-test-'));
+    try {
+      for (const child of CHILDREN) {
+        const built = buildModel(child.genome, child.network, { seed: 3 });
+        const before = built.model.getWeights().map((w) => w.dataSync().slice());
+        const g = GraphChild.open(built.model, built.plan, { optimizer: 'sgd' });
+        const batch = batchOf(data.train, 8);
+        for (let i = 0; i < 3; i++) g.step(batch, { lr: 0.05, dropoutSeed: i });
+        const x = tf.tensor4d(batchOf(data.val, 12).x, [12, 8, 8, 3]);
+        const fromGraph = g.predict(x);
+        g.moveWeightsToModel();
+        g.close();
+        const fromModel = built.model.predict(x) as tf.Tensor;
+        expect(tf.max(tf.abs(tf.sub(fromGraph, fromModel))).dataSync()[0], child.name).toBeLessThanOrEqual(1e-5);
+        const moving = built.model.weights.findIndex((w) => w.originalName.endsWith('moving_mean'));
+        const after = built.model.getWeights();
+        expect(Array.from(after[moving].dataSync())).not.toEqual(Array.from(before[moving]));
+        await built.model.save(fileHandler(join(dir, child.name)));
+        const loaded = await tf.loadLayersModel(fileHandler(join(dir, child.name)));
+        const reloaded = loaded.predict(x) as tf.Tensor;
+        expect(tf.max(tf.abs(tf.sub(fromGraph, reloaded))).dataSync()[0]).toBeLessThanOrEqual(1e-5);
+        tf.dispose([x, fromGraph, fromModel, reloaded]);
+        loaded.dispose();
+        built.model.dispose();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ends a child whose loss becomes NaN with failure nan; TensorFlow running out of memory in a session is failure oom; no session stays open', async () => {
+    const sessions = openGraphSessions();
+    // TensorFlow's fused cross-entropy stays finite for logits that make tfjs's overflow (lr 1e30 gives a
+    // loss near 1e30 here), so the weights themselves are made to overflow.
+    const nan = await trainChild(CHILDREN[1], data, { ...OPTIONS, lr: 1e38, schedule: 'constant' });
+    expect(nan).toMatchObject({ status: 'failed', failure: 'nan', trainPath: 'graph' });
+    // A tensor of 40 TB: the allocator refuses it at once (nothing is touched), as it refuses a step too large for memory.
+    const g = new GraphDefBuilder();
+    const ops = new TfOps(g);
+    ops.zeros('big', [100_000, 100_000, 1000]);
+    const session = GraphSession.open(g.toSavedModel(GRAPH_TAG));
+    let caught: unknown;
+    try {
+      tf.dispose(session.run([], ['big']));
+    } catch (err) {
+      caught = err;
+    } finally {
+      session.close();
+    }
+    expect(String(caught)).toMatch(/OOM when allocating/);
+    expect(classifyFailure(caught).failure).toBe('oom');
+    const huge = await trainChild({ genome: NB201.genome, network: { ...NB201.network, channels: 70_000 } }, data, { ...OPTIONS, epochs: 1 });
+    expect(huge).toMatchObject({ status: 'failed', failure: 'oom' });
+    expect(openGraphSessions()).toBe(sessions);
+  });
+
+  it('splits batches into micro-batches when the memory plan asks, as the eager path does', async () => {
+    for (const child of CHILDREN) {
+      // A heap that holds a step on 3 of the batch's 8 images.
+      const built = buildModel(child.genome, child.network, { seed: 1 });
+      const f = stepFootprint(built.model);
+      built.model.dispose();
+      const memoryPlan = { heapLimitBytes: (f.fixedBytes + f.bytesPerSample * 3.5) / 0.75 };
+      const graph = await trainChild(child, data, { ...OPTIONS, memoryPlan });
+      const eager = await trainChild(child, data, { ...OPTIONS, memoryPlan, trainPath: 'eager' });
+      const whole = await trainChild(child, data, OPTIONS);
+      lossesClose(graph, eager, 1e-3);
+      // Micro-batches normalise by their own statistics, so the step differs from the whole batch's.
+      expect(graph.epochs[1]?.loss).not.toBe(whole.epochs[1]?.loss);
+    }
+  });
+});
