@@ -32,7 +32,9 @@ describe('nas doctor', () => {
     const text = formatDoctor(report);
     expect(text).toMatch(/^backend: /);
     expect(text).toMatch(/\nGPUs: /);
-    expect(text).toMatch(/\nfused training kernels: /);
+    expect(text).toMatch(/\nfused training kernels \(eager path\): /);
+    expect(report.trainPath.path).toBe(native.installed ? 'graph' : 'eager');
+    expect(text).toMatch(native.installed ? /\ntraining path: graph \(native TensorFlow runs each training step as one graph/ : /\ntraining path: eager \(the (wasm|cpu) backend has no TensorFlow session runtime/);
     expect(text).toMatch(/\nprobe: [\d.]+ images\/s/);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
@@ -42,6 +44,7 @@ describe('nas doctor', () => {
     expect(report.backend.active).toBe('cpu');
     expect(report.probe).toBeUndefined();
     expect(report.fusedKernels).toEqual([]);
-    expect(formatDoctor(report)).toMatch(/\nfused training kernels: none \(tfjs's stock gradients\)/);
+    expect(formatDoctor(report)).toMatch(/\nfused training kernels \(eager path\): none \(tfjs's stock gradients\)/);
+    expect(report.trainPath).toEqual({ path: 'eager', reason: 'the cpu backend has no TensorFlow session runtime, so tfjs runs each step kernel by kernel' });
   });
 });

@@ -76,6 +76,19 @@ describe('nas train', () => {
     expect(missing.err).toMatch(/nope\.json: cannot read/);
   });
 
+  it('says which training path ran and why; refuses the graph path on a backend without graphs', async () => {
+    const r = await nas('train', ...common, '--genome', genome, '--limit', '20', '--seed', '2');
+    expect(r.err).toMatch(/^training path eager: the cpu backend has no TensorFlow session runtime/m);
+    expect(r.out).toMatch(/images\/s on cpu \(pure JavaScript\), eager path$/m);
+    expect(lastJSON(r.out).trainPath).toBe('eager');
+    const graph = await nas('train', ...common, '--genome', genome, '--limit', '20', '--train-path', 'graph');
+    expect(graph.code).toBe(1);
+    expect(graph.err).toMatch(/field 'trainPath': training as a graph needs native TensorFlow: the cpu backend has no TensorFlow session runtime/);
+    const bad = await nas('train', ...common, '--genome', genome, '--train-path', 'fast');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/auto.*graph.*eager/);
+  });
+
   it('draws a progress bar line', () => {
     expect(renderBar(3, 12, 8, 'epoch 1/2', 'loss 0.5')).toBe('epoch 1/2 [##......] 3/12 loss 0.5');
   });

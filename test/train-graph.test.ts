@@ -5,6 +5,9 @@ import { GraphDefBuilder } from '../src/backends/native/graph/graph-def.ts';
 import { GRAPH_TAG, GraphSession, openGraphSessions } from '../src/backends/native/graph/session.ts';
 import { TfOps } from '../src/backends/native/graph/tf-ops.ts';
 import { classifyFailure } from '../src/train/failures.ts';
+import { requires } from './helpers/requirements.ts';
+import { largeScaleSettings } from '../src/evaluators/large-scale.ts';
+import { trainSettings } from '../src/evaluators/train.ts';
 import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
 import { registerNativeTrainingKernels } from '../src/backends/native/fused-kernels.ts';
 import { Rng } from '../src/core/rng.ts';
@@ -16,14 +19,16 @@ import { stepFootprint } from '../src/backends/wasm/memory-plan.ts';
 import { buildModel } from '../src/model/builder.ts';
 import { fileHandler } from '../src/model/file-io.ts';
 import { GraphChild } from '../src/train/graph/graph-child.ts';
-import { trainChild } from '../src/train/trainer.ts';
+import { trainChild, trainModel } from '../src/train/trainer.ts';
+import { buildLargeScaleModel } from '../src/model/large-scale-builder.ts';
+import type { LargeScaleGenome } from '../src/genome/large-scale.ts';
 import type { TrainData, TrainOptions, TrainResult } from '../src/train/trainer.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const state = nativeInstallState('cpu');
-if (!state.installed) console.warn(`train-graph.test: skipping the graph suite: native backend not installed (${state.reason ?? ''})`);
+const SKIP_NATIVE = requires('native', state.installed, `native backend not installed (${state.reason ?? ''}); install it with \`nas backend install\``);
 
 /** 8x8 colour images whose class (0..3) is the quadrant holding a bright square, on seeded noise. */
 function quadrants(count: number, seed: string): ImageSet {
@@ -74,7 +79,17 @@ const lossesClose = (a: TrainResult, b: TrainResult, tolerance: number): void =>
   a.epochs.forEach((e, i) => expect(Math.abs(e.loss - (b.epochs[i]?.loss ?? Number.NaN)), `epoch ${e.epoch}`).toBeLessThan(tolerance));
 };
 
-describe.skipIf(!state.installed)('training as one TensorFlow graph', () => {
+describe('the training path option', () => {
+  it('is read by the train and large-scale evaluators, which refuse other values naming the accepted ones', () => {
+    expect(trainSettings({}).trainPath).toBe('auto');
+    expect(trainSettings({ trainPath: 'eager' }).trainPath).toBe('eager');
+    expect(() => trainSettings({ trainPath: 'fast' })).toThrow(/field 'trainPath'.*accepted: auto, graph, eager/);
+    expect(largeScaleSettings({ trainPath: 'graph' }).trainPath).toBe('graph');
+    expect(() => largeScaleSettings({ trainPath: 1 })).toThrow(/field 'trainPath'/);
+  });
+});
+
+describe.skipIf(SKIP_NATIVE)('training as one TensorFlow graph', () => {
   beforeAll(async () => {
     await loadNative('cpu');
     registerNativeTrainingKernels();
@@ -128,6 +143,30 @@ describe.skipIf(!state.installed)('training as one TensorFlow graph', () => {
       lossesClose(graph, eager, 1e-3);
       steps[0].forEach((l, i) => expect(Math.abs(l - (steps[1][i] ?? Number.NaN)), `${child.name} step ${i + 1}`).toBeLessThan(1e-3));
     }
+  });
+
+  it('trains a large-scale-evolution network (strided and 1x1 convolutions, skips resized by pooling and projection) as the eager path does', async () => {
+    const genome: LargeScaleGenome = {
+      kind: 'large-scale', learningRate: 0.05, nextId: 7, lineage: '0123456789abcdef', origin: 'initial',
+      layers: [
+        { kind: 'conv', id: 1, filters: 6, kernel: [3, 3], stride: 1 },
+        { kind: 'conv', id: 2, filters: 8, kernel: [1, 1], stride: 2 },
+        { kind: 'bn-relu', id: 3 },
+        { kind: 'conv', id: 4, filters: 5, kernel: [5, 3], stride: 2 },
+      ],
+      skips: [{ id: 5, from: 0, to: 3 }, { id: 6, from: 1, to: 4 }],
+    };
+    const losses: number[][] = [];
+    for (const trainPath of ['graph', 'eager'] as const) {
+      const built = buildLargeScaleModel(genome, { inputShape: [8, 8, 3], numClasses: 4 }, { seed: 5 });
+      const seen: number[] = [];
+      const r = await trainModel(built.model, built.plan, data, { ...OPTIONS, lr: genome.learningRate, trainPath, onStep: (p) => seen.push(p.loss) });
+      expect(r.trainPath).toBe(trainPath);
+      losses.push(seen);
+      built.model.dispose();
+    }
+    expect(losses[0]).toHaveLength(10);
+    losses[0].forEach((l, i) => expect(Math.abs(l - losses[1][i]), `step ${i + 1}`).toBeLessThan(1e-3));
   });
 
   it('moves trained weights into the tfjs model (batch-norm moving statistics too): its predictions match the graph\'s within 1e-5, also after save and load', async () => {

@@ -10,6 +10,8 @@ import { selectBackend } from './backend.ts';
 import { registerWasmTrainingKernels } from './wasm/index.ts';
 import { configureWasmThreads } from './wasm/threads.ts';
 import { activeFusedKernels } from './native/fused-kernels.ts';
+import { chooseTrainPath } from './native/graph/path.ts';
+import type { TrainPathChoice } from './native/graph/path.ts';
 import { nativeInstallState, loadedNative } from './native/status.ts';
 import type { NativeInstallState } from './native/status.ts';
 import { trainingProbe } from './native/throughput.ts';
@@ -41,7 +43,9 @@ export interface DoctorReport {
   /** Why no GPU is listed (nvidia-smi missing or failing). */
   gpuNote?: string;
   threads: { cpus: number; tfIntraOp: string; tfInterOp: string; wasm: number; wasmNote: string };
-  /** The fused training kernels the chosen backend uses (empty: tfjs's stock gradients). */
+  /** The path training steps take on the chosen backend (one TensorFlow graph, or tfjs eagerly), and why. */
+  trainPath: TrainPathChoice;
+  /** The fused training kernels the chosen backend uses on the eager path (empty: tfjs's stock gradients). */
   fusedKernels: string[];
   probe?: ProbeResult;
 }
@@ -74,6 +78,7 @@ export async function runDoctor(opts: DoctorOptions = {}): Promise<DoctorReport>
       wasm: wasm.threads,
       wasmNote: wasm.note,
     },
+    trainPath: chooseTrainPath('auto'),
     fusedKernels: [],
   };
   const steps = opts.probeSteps ?? 5;
@@ -125,11 +130,12 @@ export function formatDoctor(r: DoctorReport): string {
     r.gpus.length > 0 ? `GPUs: ${r.gpus.map((g) => `${g.name} (${g.memoryMiB} MiB)`).join(', ')}` : `GPUs: none (${r.gpuNote ?? ''})`,
     `threads: ${r.threads.cpus} CPUs; TensorFlow intra-op ${r.threads.tfIntraOp}, inter-op ${r.threads.tfInterOp}; ` +
       `wasm ${r.threads.wasm} (${r.threads.wasmNote})`,
-    `fused training kernels: ${r.fusedKernels.length > 0 ? r.fusedKernels.join(', ') : 'none (tfjs\'s stock gradients)'}`,
+    `training path: ${r.trainPath.path} (${r.trainPath.reason})`,
+    `fused training kernels (eager path): ${r.fusedKernels.length > 0 ? r.fusedKernels.join(', ') : 'none (tfjs\'s stock gradients)'}`,
   ];
   if (r.probe) {
     const p = r.probe;
-    lines.push(`probe: ${p.imagesPerSecond.toFixed(1)} images/s training a ${p.params}-parameter conv net on ${p.backend} ` +
+    lines.push(`probe: ${p.imagesPerSecond.toFixed(1)} images/s training a ${p.params}-parameter conv net on ${p.backend} with tfjs's model.fit ` +
       `(${p.size}x${p.size}x3, batch ${p.batch}, ${p.steps} steps, ${(p.secondsPerStep * 1000).toFixed(1)} ms/step)`);
   }
   return `${lines.join('\n')}\n`;

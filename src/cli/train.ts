@@ -7,6 +7,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { ValidationError } from '../core/errors.ts';
 import { resolveSeed } from '../core/rng.ts';
 import { BACKEND_NAMES, type BackendName } from '../backends/backend.ts';
+import { TRAIN_PATH_OPTIONS, type TrainPathOption } from '../backends/native/graph/path.ts';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../train/optimizers.ts';
 import { trainOne, type TrainOneReady, type TrainOneResult } from '../train/train-one.ts';
 import type { AnyCommand } from './commands.ts';
@@ -26,6 +27,7 @@ interface TrainArgs {
   'weight-decay': number;
   seed?: number;
   backend: BackendName;
+  'train-path': TrainPathOption;
   limit?: number;
   'val-fraction': number;
   augment: boolean;
@@ -42,6 +44,7 @@ function describeReady(r: TrainOneReady, seed: number): string {
     `space ${r.space}, genome ${r.hash}, seed ${seed}: ${count(r.cost.params)} params, ${count(r.cost.madds)} multiply-adds per image`,
     `dataset ${d.name} (${d.spec}): ${d.counts.train} train, ${d.counts.val} validation${d.counts.test !== undefined ? `, ${d.counts.test} test` : ''} images of ${d.shape.join('x')}, ${d.numClasses} classes`,
     `backend ${r.backend.description}${r.backend.skipped.length > 0 ? ` (not used: ${r.backend.skipped.join('; ')})` : ''}`,
+    `training path ${r.trainPath.path}: ${r.trainPath.reason}`,
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -50,7 +53,7 @@ function printResult(r: TrainOneResult, json: boolean): void {
   if (r.status === 'ok') {
     const test = r.testAccuracy !== undefined ? `, test accuracy ${r.testAccuracy.toFixed(4)} (reported, not for choosing)` : '';
     process.stdout.write(`validation accuracy ${(r.valAccuracy as number).toFixed(4)}${test}\n`);
-    process.stdout.write(`trained in ${r.trainSeconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} images/s on ${r.backendDescription}\n`);
+    process.stdout.write(`trained in ${r.trainSeconds.toFixed(1)} s, ${r.imagesPerSecond.toFixed(1)} images/s on ${r.backendDescription}${r.trainPath !== undefined ? `, ${r.trainPath} path` : ''}\n`);
     if (r.savedTo !== undefined) process.stdout.write(`saved to ${r.savedTo} (model.json + weights.bin)\n`);
   } else {
     process.stdout.write(`failed (${r.failure}): ${r.error}\n`);
@@ -89,6 +92,7 @@ const train: CommandModule<object, TrainArgs> = {
       .option('weight-decay', numeric('weight-decay', 'L2 weight decay on kernels', { default: 0 }))
       .option('seed', numeric('seed', 'seed of initializers, shuffles, augmentation and a random genome (0 or absent: draw one and print it)'))
       .option('backend', { choices: BACKEND_NAMES, default: 'auto' as BackendName, describe: 'tfjs backend' })
+      .option('train-path', { choices: TRAIN_PATH_OPTIONS, default: 'auto' as TrainPathOption, describe: 'graph: each step one TensorFlow graph (native TensorFlow only); eager: tfjs kernel by kernel; auto: graph where the backend runs graphs' })
       .option('limit', numeric('limit', 'training images to read (before the validation split) [default: all]'))
       .option('val-fraction', numeric('val-fraction', 'share of the training images held out for validation', { default: 0.1 }))
       .option('augment', { type: 'boolean', default: true, describe: "the dataset's augmentation (crop + flip for natural images); --no-augment for none" })
@@ -107,6 +111,7 @@ const train: CommandModule<object, TrainArgs> = {
       valFraction: argv['val-fraction'],
       augment: argv.augment,
       backend: argv.backend,
+      trainPath: argv['train-path'],
       epochs: argv.epochs,
       seed,
       batchSize: argv['batch-size'],

@@ -73,7 +73,7 @@ async function retrain(o: ExportChildOptions, data: Data, epochs: number): Promi
     const genome = o.space.validate(o.config) as LargeScaleGenome;
     const s = largeScaleSettings(extra);
     const built = buildLargeScaleModel(genome, { inputShape: data.shape, numClasses: data.numClasses }, { seed: deriveSeed(o.seed, 'init') });
-    return trainKept(built.model, built.plan, data.train, { epochs, seed: o.seed, batchSize: s.batchSize, optimizer: s.optimizer, lr: genome.learningRate, schedule: s.schedule, weightDecay: s.weightDecay });
+    return trainKept(built.model, built.plan, data.train, { epochs, seed: o.seed, batchSize: s.batchSize, optimizer: s.optimizer, lr: genome.learningRate, schedule: s.schedule, weightDecay: s.weightDecay, trainPath: s.trainPath });
   }
   // The same steps as the train evaluator's trainChild, keeping the model. A joint space's
   // hyperparameters override the run's settings, as they did in the run.
@@ -85,7 +85,7 @@ async function retrain(o: ExportChildOptions, data: Data, epochs: number): Promi
   const plan = networkPlan(genome, networkFor(genome, archSpace, data.shape, data.numClasses));
   const model = buildModelFromPlan(plan, { seed: deriveSeed(o.seed, 'init') });
   return trainKept(model, plan, data.train, {
-    epochs, seed: o.seed, batchSize: s.batchSize, optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay,
+    epochs, seed: o.seed, batchSize: s.batchSize, optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay, trainPath: s.trainPath,
     ...(s.lr !== undefined ? { lr: s.lr } : {}),
   });
 }

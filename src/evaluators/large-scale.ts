@@ -25,6 +25,7 @@ import { buildLargeScaleModel } from '../model/large-scale-builder.ts';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES } from '../train/optimizers.ts';
 import type { OptimizerName, ScheduleName } from '../train/optimizers.ts';
 import { evaluateModel, trainModel } from '../train/trainer.ts';
+import { TRAIN_PATH_OPTIONS, type TrainPathOption } from '../backends/native/graph/path.ts';
 import type { TrainData } from '../train/trainer.ts';
 import { DirectoryWeightStore, inheritWeights, MemoryWeightStore } from '../model/weight-inheritance.ts';
 import { datasetFingerprint } from '../data/fingerprint.ts';
@@ -55,11 +56,13 @@ export interface LargeScaleTrainSettings {
   augment: boolean;
   /** Children inherit their parent's trained weights. Default true; false trains every child from scratch (for comparison). */
   inherit: boolean;
+  /** How steps run: `graph`, `eager` or `auto` (graph where the backend runs graphs). Default auto. */
+  trainPath: TrainPathOption;
 }
 
 const DEFAULTS: LargeScaleTrainSettings = {
   dataset: DEFAULT_DATASET, valFraction: 0.1, epochs: 1, batchSize: 50, optimizer: 'sgd', schedule: 'constant',
-  weightDecay: 0, evaluateTest: false, augment: true, inherit: true,
+  weightDecay: 0, evaluateTest: false, augment: true, inherit: true, trainPath: 'auto',
 };
 
 function pick<T>(extra: Record<string, unknown>, key: string, fallback: T, ok: (v: unknown) => boolean, accepted: string): T {
@@ -85,6 +88,7 @@ export function largeScaleSettings(extra: Record<string, unknown> = {}): LargeSc
     evaluateTest: pick(extra, 'evaluateTest', d.evaluateTest, (v) => typeof v === 'boolean', 'true or false'),
     augment: pick(extra, 'augment', d.augment, (v) => typeof v === 'boolean', 'true or false'),
     inherit: pick(extra, 'inherit', d.inherit, (v) => typeof v === 'boolean', 'true or false'),
+    trainPath: pick(extra, 'trainPath', d.trainPath, (v) => (TRAIN_PATH_OPTIONS as readonly unknown[]).includes(v), TRAIN_PATH_OPTIONS.join(', ')),
   };
 }
 
@@ -138,7 +142,7 @@ export async function evaluateLargeScale(ctx: LargeScaleEvaluatorContext, reques
     const s = ctx.settings;
     const trained = await trainModel(model, built.plan, ctx.data, {
       epochs: request.fidelity ?? s.epochs, seed: request.seed, batchSize: s.batchSize, optimizer: s.optimizer,
-      lr: genome.learningRate, schedule: s.schedule, weightDecay: s.weightDecay,
+      lr: genome.learningRate, schedule: s.schedule, weightDecay: s.weightDecay, trainPath: s.trainPath,
     });
     const val = await evaluateModel(model, ctx.data.val, { normalization: ctx.data.normalization });
     const test = s.evaluateTest && ctx.data.test ? await evaluateModel(model, ctx.data.test, { normalization: ctx.data.normalization }) : undefined;

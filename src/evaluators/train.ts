@@ -28,6 +28,7 @@ import { JointSpace } from '../spaces/joint.ts';
 import { loadSpace } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import { BACKEND_NAMES, selectBackend, type BackendName } from '../backends/backend.ts';
+import { TRAIN_PATH_OPTIONS, type TrainPathOption } from '../backends/native/graph/path.ts';
 import { keepWeightsOption, WeightKeeper, type KeepWeights } from '../model/keep-weights.ts';
 import { createLargeScaleEvaluator, weightsDirOf } from './large-scale.ts';
 import { OPTIMIZER_NAMES, SCHEDULE_NAMES, type OptimizerName, type ScheduleName } from '../train/optimizers.ts';
@@ -66,14 +67,19 @@ export interface TrainSettings {
    * the child that beats its best score so far and drops its previous one), `all` or `none`. Default best.
    */
   keepWeights: KeepWeights;
+  /**
+   * How steps run: `graph` (one TensorFlow graph per child; native TensorFlow only), `eager` or `auto`
+   * (graph where the backend runs graphs). Default auto.
+   */
+  trainPath: TrainPathOption;
 }
 
 const DEFAULTS: TrainSettings = {
   dataset: DEFAULT_DATASET, valFraction: 0.1, epochs: 1, batchSize: 64, optimizer: 'sgd', schedule: 'cosine',
-  weightDecay: 0, evaluateTest: false, augment: true, backend: 'auto', keepWeights: 'best',
+  weightDecay: 0, evaluateTest: false, augment: true, backend: 'auto', keepWeights: 'best', trainPath: 'auto',
 };
 
-const KNOWN = ['dataset', 'limit', 'valFraction', 'epochs', 'batchSize', 'optimizer', 'lr', 'schedule', 'weightDecay', 'evaluateTest', 'augment', 'backend', 'description', 'inputShape', 'numClasses', 'inherit', 'keepWeights'];
+const KNOWN = ['dataset', 'limit', 'valFraction', 'epochs', 'batchSize', 'optimizer', 'lr', 'schedule', 'weightDecay', 'evaluateTest', 'augment', 'backend', 'description', 'inputShape', 'numClasses', 'inherit', 'keepWeights', 'trainPath'];
 
 /** Reads the settings from evaluator options; an unknown or bad field is an error naming it. */
 export function trainSettings(extra: Record<string, unknown> = {}): TrainSettings {
@@ -102,6 +108,7 @@ export function trainSettings(extra: Record<string, unknown> = {}): TrainSetting
     augment: get('augment', bool, 'true or false'),
     backend: get('backend', (v) => (BACKEND_NAMES as readonly unknown[]).includes(v), BACKEND_NAMES.join(', ')),
     keepWeights: keepWeightsOption(extra.keepWeights),
+    trainPath: get('trainPath', (v) => (TRAIN_PATH_OPTIONS as readonly unknown[]).includes(v), TRAIN_PATH_OPTIONS.join(', ')),
   };
 }
 
@@ -160,7 +167,7 @@ export async function createTrainEvaluator(_argument: string, options: Evaluator
     const s = { ...settings, ...hp };
     const train: TrainOptions = {
       epochs: request.fidelity ?? s.epochs, seed: request.seed, trialId: request.trialId, batchSize: s.batchSize,
-      optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay, evaluateTest: s.evaluateTest,
+      optimizer: s.optimizer, schedule: s.schedule, weightDecay: s.weightDecay, evaluateTest: s.evaluateTest, trainPath: s.trainPath,
       ...(s.lr !== undefined ? { lr: s.lr } : {}), ...(keeper ? { afterTraining: keeper.hook(request.trialId) } : {}),
       ...(request.horizon !== undefined ? { horizonEpochs: request.horizon } : {}), ...(from ? { continueFrom: from } : {}),
       ...(request.checkpoint ? { saveCheckpoint: (c: TrainCheckpoint) => checkpoints.save(request.trialId, c) } : {}),

@@ -16,6 +16,8 @@ import type { CellGenome } from '../genome/types.ts';
 import { loadSpace } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
 import { selectBackend } from '../backends/backend.ts';
+import { chooseTrainPath } from '../backends/native/graph/path.ts';
+import type { TrainPathChoice } from '../backends/native/graph/path.ts';
 import type { BackendName, BackendSelection } from '../backends/backend.ts';
 import { saveModel } from '../model/file-io.ts';
 import { trainChild } from './trainer.ts';
@@ -51,6 +53,8 @@ export interface TrainOneReady {
   cost: NetworkCost;
   dataset: DatasetInfo;
   backend: BackendSelection;
+  /** The path training steps take on that backend, and why. */
+  trainPath: TrainPathChoice;
 }
 
 /** The trainer's result plus what was trained where. */
@@ -101,7 +105,9 @@ export async function trainOne(options: TrainOneOptions): Promise<TrainOneResult
   const backend = await selectBackend(options.backend ?? 'auto');
   const network = networkForSpace(genome, space, loaded.info.shape, loaded.info.numClasses);
   const hash = hashGenome(genome);
-  options.onReady?.({ space: space.name, genome, hash, cost: networkCost(genome, network), dataset: loaded.info, backend });
+  // Asked for the graph path where the backend cannot run graphs: stop here, naming the option.
+  const trainPath = chooseTrainPath(options.trainPath ?? 'auto');
+  options.onReady?.({ space: space.name, genome, hash, cost: networkCost(genome, network), dataset: loaded.info, backend, trainPath });
   let savedTo: string | undefined;
   const result = await trainChild(
     { genome, network },
