@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.native/', 'src/store/generated/', 'bench/keras-parity/.venv/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.native/', 'src/store/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

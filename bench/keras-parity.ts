@@ -2,19 +2,19 @@
  * nas against Keras on the same TensorFlow: the two reference children (bench/reference-children.ts)
  * trained and run for inference by nas on native TensorFlow (the graph path, and with `--paths` the eager
  * path too) and by Keras with a `tf.function` step, in alternating rounds, each measurement in a fresh
- * process. Keras runs in a Python virtual environment (git-ignored, created on first use with pip:
- * `tensorflow-cpu` of the version the native backend installs), and rebuilds each child from the
- * model.json nas writes, loading every weight by name, so both train the same network from the same
+ * process. Keras runs in a Python virtual environment (.native/keras-venv, git-ignored, created on first
+ * use with pip: `tensorflow-cpu` of the version the native backend installs) and rebuilds each child from
+ * the model.json nas writes, loading every weight by name, so both train the same network from the same
  * weights: batch 64, SGD with Nesterov momentum 0.9, learning rate 0.05.
  *
  * Per round it prints training and inference images/s (per second of wall-clock time, and per CPU-second
- * of the process, which a busy shared machine disturbs less), the peak resident memory of the training steps
- * above the process's memory before its first step, the process's peak resident memory, the load average,
- * and nas's ratio to Keras; then the medians over rounds and each target (training and inference at
- * >= 1.0x Keras's step on both children; step memory no higher than Keras's) as met or MISSED.
+ * of the process, which a busy shared machine disturbs less), the peak resident memory of the training
+ * steps above the process's memory before its first step, the process's peak resident memory, the load
+ * average, and nas's ratio to Keras; then the medians over rounds and each target (training and inference
+ * at >= 1.0x Keras's step on both children; step memory no higher than Keras's) as met or MISSED.
  *
  *   npx tsx bench/keras-parity.ts [--rounds 3] [--models nasnet,nb201] [--paths graph,eager]
- *        [--batch 64] [--steps 10] [--warmup 2] [--infer-steps 20] [--venv bench/keras-parity/.venv]
+ *        [--batch 64] [--steps 10] [--warmup 2] [--infer-steps 20] [--venv .native/keras-venv]
  *        [--python python3]
  */
 import { spawnSync } from 'node:child_process';
@@ -35,7 +35,7 @@ const models = stringArg('models', 'nasnet,nb201').split(',');
 const paths = stringArg('paths', 'graph').split(',');
 const common = ['--batch', stringArg('batch', '64'), '--steps', stringArg('steps', '10'), '--warmup', stringArg('warmup', '2'),
   '--infer-steps', stringArg('infer-steps', '20'), '--lr', '0.05'];
-const venv = resolve(stringArg('venv', join(here, 'keras-parity', '.venv')));
+const venv = resolve(stringArg('venv', join(here, '..', '.native', 'keras-venv')));
 const python = stringArg('python', 'python3');
 
 interface Figures { side: string; train_ips: number; infer_ips: number; train_cpu_ips: number; infer_cpu_ips: number; step_peak_mib: number; peak_rss_mib: number; load: number; params: number }

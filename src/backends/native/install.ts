@@ -6,14 +6,17 @@
  * 2. pip downloads the TensorFlow wheel (and for `--gpu` the CUDA wheels it pins) into .native/wheels;
  * 3. the libraries and C headers are extracted into .native/<package>/deps, linked under the names the
  *    binding expects, and the package's deps/ and lib/ become symlinks into .native/<package>;
- * 4. node-gyp builds the binding (into .native/<package>/lib) against the local Node.js headers;
- * 5. a fresh Node process loads it and trains two steps; 6. a stamp records the install.
+ * 4. node-gyp builds the binding (into .native/<package>/lib) against the local Node.js headers, and
+ *    nas's graph-session addon (graph/addon.ts) against the same TensorFlow;
+ * 5. a fresh Node process loads it and trains two steps, another runs a graph through the addon;
+ * 6. a stamp records the install.
  * When the stamp matches, a later run (after `npm ci` wiped node_modules, say) only reinstalls the npm
  * package, relinks and checks: seconds instead of a rebuild.
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { buildBinding, linkLibraries, linkPackage, verifyBinding } from './binding.ts';
+import { addonFile, buildGraphAddon, verifyGraphAddon } from './graph/addon.ts';
 import type { InstallStamp, NativeLayout, NativeVariant } from './layout.ts';
 import { CUDA_WHEELS_2_15, installedVersion, nativeLayout, nativePackageName, projectRoot, readStamp, TF_VERSION, wheelProject } from './layout.ts';
 import { checkPip, NativeInstallError, runTool } from './tools.ts';
@@ -72,6 +75,8 @@ export async function installNativeBackend(opts: InstallOptions = {}): Promise<I
     await step('npm', () => ensurePackage(layout, tfjsVersion, log));
     relinkAll(root, log);
     try {
+      if (!existsSync(addonFile(layout))) await step('addon', () => buildGraphAddon(layout, log));
+      await step('verify-addon', () => verifyGraphAddon(layout));
       const check = await step('verify', () => verifyBinding(layout));
       log(`${layout.packageName} ${tfjsVersion} on TensorFlow ${check.tfVersion} (built ${stamp.installedAt}) loads and trains; nothing to rebuild`);
       seconds.total = (performance.now() - t0) / 1000;
@@ -87,7 +92,10 @@ export async function installNativeBackend(opts: InstallOptions = {}): Promise<I
   await step('extract', () => extractAll(layout, wheels, log));
   relinkAll(root, log);
   await step('build', () => buildBinding(layout, log));
+  await step('addon', () => buildGraphAddon(layout, log));
   const check = await step('verify', () => verifyBinding(layout));
+  const addonVersion = await step('verify-addon', () => verifyGraphAddon(layout));
+  log(`nas's graph addon runs graphs on TensorFlow ${addonVersion}`);
   log(`${layout.packageName} loads TensorFlow ${check.tfVersion} and trains (loss ${check.loss.toFixed(4)})`);
   writeStamp(layout, { variant, tfVersion, packageVersion: tfjsVersion, node: process.versions.node,
     napi: Number(process.versions.napi), wheels: wheels.map((w) => basename(w)), installedAt: new Date().toISOString() });

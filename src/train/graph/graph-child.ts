@@ -1,13 +1,14 @@
 /**
- * One child trained as a TensorFlow graph: its training graph (training-graph.ts) loaded into a session,
+ * One child trained as a TensorFlow graph: its training graph (training-graph.ts) in a session,
  * its variables set from the tfjs model's weights (so the same seed starts from the same weights on
  * either path, and inherited weights carry over), steps run by feeding a batch and fetching the step's
  * figures, inference and evaluation through the graph, and at the end the trained weights moved back
- * into the tfjs model, which export, `verify` and weight inheritance use as before. `close` deletes the
- * session; every tensor fed or fetched is disposed before a call returns.
+ * into the tfjs model, which export, `verify` and weight inheritance use as before. Batches go in and
+ * figures come out as typed arrays, with no tfjs tensor in between; `close` deletes the session.
  */
 import * as tf from '@tensorflow/tfjs';
 import { GraphSession } from '../../backends/native/graph/session.ts';
+import type { Feed } from '../../backends/native/graph/session.ts';
 import { deriveSeed } from '../../core/rng.ts';
 import { batches } from '../../data/batches.ts';
 import type { Batch, ImageSet, Normalization } from '../../data/types.ts';
@@ -36,13 +37,14 @@ export interface GraphChildOptions {
   microBatches?: boolean;
 }
 
-const batchTensors = (batch: Batch, start: number, size: number): { x: tf.Tensor4D; y: tf.Tensor1D } => {
+/** The images [start, start + size) of `batch` and their labels, as feeds. */
+function batchFeeds(batch: Batch, start: number, size: number): Feed[] {
   const per = batch.shape[0] * batch.shape[1] * batch.shape[2];
-  return {
-    x: tf.tensor4d(batch.x.subarray(start * per, (start + size) * per), [size, ...batch.shape]),
-    y: tf.tensor1d(batch.y.subarray(start, start + size), 'int32'),
-  };
-};
+  return [
+    ['x', batch.x.subarray(start * per, (start + size) * per), [size, ...batch.shape]],
+    ['labels', batch.y.subarray(start, start + size), [size]],
+  ];
+}
 
 /** Sizes of micro-batches of at most `micro` images covering `n` images, as equal as possible (as the eager path splits). */
 export function microSizes(n: number, micro: number): number[] {
@@ -73,10 +75,11 @@ export class GraphChild {
       epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: options.optimizer, momentum: options.momentum ?? 0.9,
       nesterov: options.nesterov ?? true, weightDecay: options.weightDecay ?? 0, decayed, adam: ADAM, microBatches: options.microBatches ?? false,
     });
-    const session = GraphSession.open(graph.savedModel);
+    const session = GraphSession.open(graph.graphDef);
     const child = new GraphChild(session, model, weights, { rate: plan.dropout, width: graph.dropoutWidth }, options.optimizer, graph.nodes);
     try {
-      tf.dispose(session.run(model.weights.map((w) => [`${w.originalName}/init`, w.read()] as const), ['init']));
+      const values = model.weights.map((w, i): Feed => [`${w.originalName}/init`, w.read().dataSync() as Float32Array, weights[i].shape]);
+      session.run(values, [], ['init']);
     } catch (err) {
       child.close();
       throw err;
@@ -84,47 +87,29 @@ export class GraphChild {
     return child;
   }
 
-  /** The feeds every training run takes besides the images: labels, learning rate, dropout mask, Adam's corrections. */
-  private stepFeeds(size: number | null, settings: StepSettings, owned: tf.Tensor[]): Array<[string, tf.Tensor]> {
-    const scalar = (v: number): tf.Tensor => {
-      const t = tf.scalar(v);
-      owned.push(t);
-      return t;
-    };
-    const feeds: Array<[string, tf.Tensor]> = [['lr', scalar(settings.lr)]];
+  /** The feeds every training run takes besides the images: learning rate, dropout mask, Adam's corrections. */
+  private stepFeeds(size: number | null, settings: StepSettings): Feed[] {
+    const scalar = (name: string, v: number): Feed => [name, Float32Array.of(v), []];
+    const feeds: Feed[] = [scalar('lr', settings.lr)];
     if (this.dropout.width > 0 && size !== null) {
       const keep = 1 - this.dropout.rate;
       // Exactly the multiplier tf.dropout(x, rate, undefined, seed) draws for an x of this shape.
       const mask = tf.tidy(() => tf.div(tf.floor(tf.add(tf.randomUniform([size, this.dropout.width], 0, 1, 'float32', settings.dropoutSeed), keep)), keep));
-      owned.push(mask);
-      feeds.push(['dropout_mask', mask]);
+      feeds.push(['dropout_mask', mask.dataSync() as Float32Array, [size, this.dropout.width]]);
+      mask.dispose();
     }
     if (this.optimizer === 'adam') {
       const t = this.steps + 1;
-      feeds.push(['adam/beta1_power', scalar(ADAM.beta1 ** t)], ['adam/beta2_power', scalar(ADAM.beta2 ** t)],
-        ['adam/epsilon', scalar(ADAM.epsilon * Math.sqrt(1 - ADAM.beta2 ** t))]);
+      feeds.push(scalar('adam/beta1_power', ADAM.beta1 ** t), scalar('adam/beta2_power', ADAM.beta2 ** t),
+        scalar('adam/epsilon', ADAM.epsilon * Math.sqrt(1 - ADAM.beta2 ** t)));
     }
     return feeds;
   }
 
   /** Runs `fetch` on images [start, start + size) of `batch`; returns the fetched vector. */
-  private runOn(fetch: string, batch: Batch, start: number, size: number, settings: StepSettings, extra: Array<[string, number]> = []): Float32Array {
-    const owned: tf.Tensor[] = [];
-    try {
-      const { x, y } = batchTensors(batch, start, size);
-      owned.push(x, y);
-      const feeds: Array<[string, tf.Tensor]> = [['x', x], ['labels', y], ...this.stepFeeds(size, settings, owned)];
-      for (const [name, v] of extra) {
-        const t = tf.scalar(v);
-        owned.push(t);
-        feeds.push([name, t]);
-      }
-      const out = this.session.run(feeds, [fetch]);
-      owned.push(...out);
-      return out[0].dataSync() as Float32Array;
-    } finally {
-      tf.dispose(owned);
-    }
+  private runOn(fetch: string, batch: Batch, start: number, size: number, settings: StepSettings, extra: Feed[] = []): Float32Array {
+    const [out] = this.session.run([...batchFeeds(batch, start, size), ...this.stepFeeds(size, settings), ...extra], [fetch]);
+    return out.data as Float32Array;
   }
 
   /** One optimiser step on the whole batch. */
@@ -144,26 +129,21 @@ export class GraphChild {
     for (const [i, size] of microSizes(batch.size, micro).entries()) {
       const weight = size / batch.size;
       const seed = i === 0 ? settings.dropoutSeed : deriveSeed(settings.dropoutSeed, 'micro', i);
-      const [loss, total, correct] = this.runOn('train/accumulate', batch, start, size, { ...settings, dropoutSeed: seed }, [['loss_weight', weight]]);
+      const [loss, total, correct] = this.runOn('train/accumulate', batch, start, size, { ...settings, dropoutSeed: seed }, [['loss_weight', Float32Array.of(weight), []]]);
       figures.loss += loss * weight;
       figures.total += total;
       figures.correct += correct;
       start += size;
     }
-    const owned: tf.Tensor[] = [];
-    try {
-      owned.push(...this.session.run(this.stepFeeds(null, settings, owned), ['train/apply']));
-    } finally {
-      tf.dispose(owned);
-    }
+    this.session.run(this.stepFeeds(null, settings), [], ['train/apply']);
     this.steps++;
     return figures;
   }
 
   /** Class probabilities (inference mode) of a batch of NHWC images; the caller disposes the result. */
   predict(x: tf.Tensor): tf.Tensor {
-    const [probs] = this.session.run([['x', x]], ['infer/probs']);
-    return probs;
+    const [probs] = this.session.run([['x', x.dataSync() as Float32Array, x.shape]], ['infer/probs']);
+    return tf.tensor(probs.data, probs.shape);
   }
 
   /** Accuracy and mean cross-entropy (inference mode) on `set`, as the eager evaluation computes them. */
@@ -171,12 +151,9 @@ export class GraphChild {
     let correct = 0;
     let nll = 0;
     for (const batch of batches(set, { batchSize: options.batchSize ?? 128, normalization: options.normalization })) {
-      const { x, y } = batchTensors(batch, 0, batch.size);
-      const out = this.session.run([['x', x], ['labels', y]], ['eval/stats']);
-      const [n, c] = out[0].dataSync();
-      tf.dispose([x, y, ...out]);
-      nll += n;
-      correct += c;
+      const [out] = this.session.run(batchFeeds(batch, 0, batch.size), ['eval/stats']);
+      nll += out.data[0];
+      correct += out.data[1];
     }
     return { accuracy: set.count > 0 ? correct / set.count : 0, loss: set.count > 0 ? nll / set.count : 0 };
   }
@@ -184,11 +161,11 @@ export class GraphChild {
   /** Writes the graph's current weights into the tfjs model (names and shapes match by construction). */
   moveWeightsToModel(): void {
     const values = this.session.run([], this.weights.map((w) => `${w.name}/read`));
-    try {
-      this.model.weights.forEach((w, i) => w.write(values[i]));
-    } finally {
-      tf.dispose(values);
-    }
+    this.model.weights.forEach((w, i) => {
+      const t = tf.tensor(values[i].data, values[i].shape);
+      w.write(t);
+      t.dispose();
+    });
   }
 
   /** Deletes the session. */

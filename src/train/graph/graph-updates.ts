@@ -109,20 +109,30 @@ export function emitUpdates(ops: TfOps, u: UpdateInputs): string[] {
     const applied = update(w, ops.read(`train/${w.name}/accumulated`, acc));
     return ops.assign(`train/${w.name}/accum_reset`, acc, ops.zeros(`train/${w.name}/accum_zeros`, w.shape), [applied]);
   });
-  ops.pack('train/apply', [ops.scalar(0)], zeroed);
+  ops.noOp('train/apply', zeroed);
   return inits;
 }
 
 /** The moving-statistics updates of every batch norm layer of the training pass. */
 function movingStatistics(ops: TfOps, u: UpdateInputs): string[] {
   const rate = ops.scalar(1 - u.bnMomentum);
+  const one = ops.scalar(1);
+  // Values per channel n = batch x height x width; TensorFlow reports the variance scaled by n / (n - 1),
+  // and tfjs-layers keeps the biased one. One factor per image size, shared by its layers.
+  const factors = new Map<number, string>();
+  const unbias = (perImage: number): string => {
+    let f = factors.get(perImage);
+    if (f === undefined) {
+      const p = `train/bn_unbias_${perImage}`;
+      const n = ops.binary(`${p}/count`, 'Mul', u.batch, ops.scalar(perImage));
+      f = ops.binary(p, 'RealDiv', ops.binary(`${p}/count_less_one`, 'Maximum', ops.binary(`${p}/nm1`, 'Sub', n, one), one), ops.binary(`${p}/count_at_least_one`, 'Maximum', n, one));
+      factors.set(perImage, f);
+    }
+    return f;
+  };
   return u.moments.flatMap((m) => {
     const p = `train/${m.layer}`;
-    // Values per channel: batch x height x width; the variance TensorFlow reports is scaled by n / (n - 1).
-    const n = ops.binary(`${p}/count`, 'Mul', u.batch, ops.scalar(m.perImage));
-    const unbias = ops.binary(`${p}/unbias`, 'RealDiv', ops.binary(`${p}/count_less_one`, 'Maximum', ops.binary(`${p}/nm1`, 'Sub', n, ops.scalar(1)), ops.scalar(1)),
-      ops.binary(`${p}/count_at_least_one`, 'Maximum', n, ops.scalar(1)));
-    const variance = ops.binary(`${p}/biased_variance`, 'Mul', `${m.bn}:2`, unbias);
+    const variance = ops.binary(`${p}/biased_variance`, 'Mul', `${m.bn}:2`, unbias(m.perImage));
     return ([['moving_mean', `${m.bn}:1`], ['moving_variance', variance]] as const).map(([part, batch]) => {
       const name = `${m.layer}/${part}`;
       const read = u.reads.get(name) as string;

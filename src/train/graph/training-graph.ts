@@ -3,12 +3,12 @@
  *
  * - the variables, named as the tfjs layers name their weights (`cell0_prep0_conv/kernel`), and the
  *   optimiser's slots (`<weight>/momentum`, `<weight>/adam_m`, `<weight>/adam_v`);
- * - `init`: assigns every weight from a placeholder `<weight>/init` and zeroes the slots;
+ * - `init` (a target): assigns every weight from a placeholder `<weight>/init` and zeroes the slots;
  * - `train/step`: forward pass in training mode, cross-entropy, backward pass, weight decay, the
  *   optimiser update of every trainable variable and the batch-norm moving statistics; it returns
  *   [cross-entropy, total loss, correct predictions] of the batch;
  * - with micro-batches, `train/accumulate` (the same, adding the weighted gradients to accumulators
- *   instead of updating) and `train/apply` (one optimiser update from the accumulated gradients);
+ *   instead of updating) and the target `train/apply` (one optimiser update from the accumulated gradients);
  * - `infer/probs` (inference mode, the model's softmax output) and `eval/stats` ([summed negative
  *   log-likelihood, correct predictions] of a labelled batch, as the eager evaluation computes them);
  * - `<weight>/read`: each weight's current value, fetched to move trained weights into the tfjs model.
@@ -18,7 +18,6 @@
  * `adam/beta1_power`, `adam/beta2_power`, `adam/epsilon` (tfjs's bias correction, fed per step).
  */
 import { attr, GraphDefBuilder } from '../../backends/native/graph/graph-def.ts';
-import { GRAPH_TAG } from '../../backends/native/graph/session.ts';
 import { TfOps } from '../../backends/native/graph/tf-ops.ts';
 import { reachableNodes } from '../../genome/network/plan.ts';
 import type { NetworkPlan, PlanNode } from '../../genome/network/plan.ts';
@@ -46,8 +45,8 @@ export interface TrainingGraphOptions extends UpdateOptions {
 
 /** The names to feed and fetch. */
 export interface TrainingGraph {
-  /** The graph as a SavedModel (saved_model.pb bytes). */
-  savedModel: Uint8Array;
+  /** The serialised GraphDef. */
+  graphDef: Uint8Array;
   /** Operations in the graph. */
   nodes: number;
   /** The weights, in the order given. */
@@ -169,7 +168,7 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const grads = backward(ops, nodes, fwd, plan.logits, dLogits);
   const correct = ops.reduce('loss/correct_sum', 'Sum', ops.correct('loss/correct', logits, labels), [0]);
   const inits = emitUpdates(ops, { weights, reads, grads, moments, ce, correct, lossWeight, batch, bnMomentum: options.bnMomentum, options });
-  ops.pack('init', [ops.scalar(0)], [...assigns, ...inits]);
+  ops.noOp('init', [...assigns, ...inits]);
   inference({ ...trainScope, training: false, prefix: 'infer/', moments: [] }, nodes, plan, x, labels);
-  return { savedModel: g.toSavedModel(GRAPH_TAG), nodes: g.size, weights, dropoutWidth };
+  return { graphDef: g.toGraphDef(), nodes: g.size, weights, dropoutWidth };
 }

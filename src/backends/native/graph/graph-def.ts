@@ -1,6 +1,6 @@
 /**
- * A TensorFlow GraphDef built node by node in memory, and its encoding as a SavedModel
- * (tf-graph.proto: our subset of TensorFlow's own messages, field numbers as TensorFlow defines them).
+ * A TensorFlow GraphDef built node by node in memory, and its encoding (tf-graph.proto: our subset of
+ * TensorFlow's own messages, field numbers as TensorFlow defines them).
  *
  * A node is a TensorFlow operation by its registered name (`Conv2D`, `FusedBatchNormV3`, ...) with data
  * inputs (`node` or `node:k`), control inputs and attributes. Nothing here knows what a network is;
@@ -135,16 +135,6 @@ export class GraphDefBuilder {
   /** Nodes added so far. */
   get size(): number {
     return this.nodes.length;
-  }
-
-  /** The graph as a serialised SavedModel (`saved_model.pb`) holding one meta graph tagged `tag`. */
-  toSavedModel(tag: string): Uint8Array {
-    const type = tfGraphProto().lookupType('tensorflow.SavedModel');
-    const message = type.fromObject({
-      savedModelSchemaVersion: 1,
-      metaGraphs: [{ metaInfoDef: { tags: [tag] }, graphDef: { node: this.nodes, versions: { producer: GRAPH_DEF_PRODUCER } } }],
-    });
-    return type.encode(message).finish();
   }
 
   /** The graph as a serialised GraphDef. */

@@ -1,48 +1,34 @@
 /**
- * A TensorFlow session running one graph, through tfjs-node's SavedModel support: the graph is written
- * as a SavedModel to a temporary directory, loaded (TF_LoadSessionFromSavedModel: a session whose
- * graph goes through Grappler and, on CPU, the oneDNN layout and fusion rewrites), and the directory is
- * removed at once. `run` feeds tfjs tensors to named placeholders and fetches any named node outputs
- * (TF_SessionRun), returned as tfjs tensors the caller disposes. Running a node that has control inputs
- * runs them first, which is how variable updates happen. `close` deletes the session and its graph.
- *
- * Only the native `tensorflow` backend has a session runtime; {@link graphRuntime} says whether the
- * active backend has one and, if not, why.
+ * A TensorFlow session running one graph, through nas's graph addon (addon.ts) on the libtensorflow
+ * tfjs-node loaded. `open` imports a GraphDef and creates the session with our ConfigProto: on CPU
+ * without Grappler, whose passes change nothing in these graphs (the oneDNN layout and fusion rewrites
+ * are a separate graph pass, which stays) and cost seconds per child; on a GPU with Grappler (its layout
+ * optimiser moves convolutions to NCHW for cuDNN) and GPU memory grown as needed. `run` feeds typed
+ * arrays to named placeholders, fetches named outputs (`node` or `node:k`) as typed arrays, and runs
+ * target nodes; `close` deletes the session, its graph and its variables.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { loadedNative } from '../status.ts';
+import { graphAddon } from './addon.ts';
+import type { AddonTensor, GraphAddon } from './addon.ts';
+import { sessionConfigBytes } from './config.ts';
 
-/** The tag the graphs' meta graph carries. */
-export const GRAPH_TAG = 'nas';
+export type { AddonTensor } from './addon.ts';
 
-/** The part of tfjs-node's NodeJSKernelBackend the session calls. */
-interface SessionBackend {
-  loadSavedModelMetaGraph(path: string, tags: string): number;
-  runSavedModel(id: number, inputs: tf.Tensor[], infos: Array<{ name: string }>, outputs: string[]): tf.Tensor[];
-  deleteSavedModel(id: number): void;
-  getNumOfSavedModels(): number;
-}
-
-function sessionBackend(): SessionBackend | undefined {
-  if (tf.getBackend() !== 'tensorflow') return undefined;
-  const b = tf.backend() as unknown as Partial<SessionBackend>;
-  const needed = ['loadSavedModelMetaGraph', 'runSavedModel', 'deleteSavedModel', 'getNumOfSavedModels'] as const;
-  return needed.every((m) => typeof b[m] === 'function') ? (b as SessionBackend) : undefined;
-}
+/** A value fed to a placeholder: float32 or int32 elements and their shape. */
+export type Feed = readonly [name: string, data: Float32Array | Int32Array, shape: number[]];
 
 /** Whether the active backend runs graphs, and why not when it does not. */
 export function graphRuntime(): { available: true } | { available: false; reason: string } {
   const backend = tf.getBackend();
   if (backend !== 'tensorflow') return { available: false, reason: `the ${backend} backend has no TensorFlow session runtime` };
-  if (sessionBackend() === undefined) return { available: false, reason: 'this tfjs-node build has no SavedModel session support' };
-  return { available: true };
+  const addon = graphAddon();
+  return addon.addon !== undefined ? { available: true } : { available: false, reason: addon.reason };
 }
 
 /** Sessions open in this process (each one holds a graph and its variables). */
 export function openGraphSessions(): number {
-  return sessionBackend()?.getNumOfSavedModels() ?? 0;
+  return graphAddon().addon?.count() ?? 0;
 }
 
 /** A graph a session failed to load or run, with TensorFlow's message. */
@@ -57,39 +43,35 @@ export class GraphSessionError extends Error {
 export class GraphSession {
   private closed = false;
 
-  private constructor(private readonly backend: SessionBackend, private readonly id: number) {}
+  private constructor(private readonly addon: GraphAddon, private readonly id: number) {}
 
-  /** Loads `savedModel` (the bytes of a saved_model.pb tagged {@link GRAPH_TAG}) into a new session. */
-  static open(savedModel: Uint8Array): GraphSession {
-    const backend = sessionBackend();
-    if (backend === undefined) {
+  /** Imports `graphDef` (serialised GraphDef bytes) into a new session. */
+  static open(graphDef: Uint8Array): GraphSession {
+    const found = graphAddon();
+    if (found.addon === undefined) {
       const runtime = graphRuntime();
-      throw new GraphSessionError(`cannot run a graph: ${runtime.available ? 'no session support' : runtime.reason}`);
+      throw new GraphSessionError(`cannot run a graph: ${runtime.available ? found.reason : runtime.reason}`);
     }
-    const dir = mkdtempSync(join(tmpdir(), 'nas-graph-'));
     try {
-      writeFileSync(join(dir, 'saved_model.pb'), savedModel);
-      return new GraphSession(backend, backend.loadSavedModelMetaGraph(dir, GRAPH_TAG));
+      return new GraphSession(found.addon, found.addon.open(graphDef, sessionConfigBytes(loadedNative()?.usingGpu === true)));
     } catch (err) {
-      throw new GraphSessionError(`TensorFlow could not load the graph: ${(err as Error).message}`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      throw new GraphSessionError((err as Error).message);
     }
   }
 
   /**
-   * Feeds `feeds` (placeholder name -> tensor) and returns the tensors named in `fetches` (`node` or
-   * `node:k`), in order. TensorFlow's errors (out of memory, say) are thrown with its message.
+   * Feeds `feeds`, runs `targets` and returns the tensors named in `fetches`, in order. TensorFlow's
+   * errors (out of memory, say) are thrown with its message.
    */
-  run(feeds: ReadonlyArray<readonly [string, tf.Tensor]>, fetches: readonly string[]): tf.Tensor[] {
+  run(feeds: readonly Feed[], fetches: readonly string[], targets: readonly string[] = []): AddonTensor[] {
     if (this.closed) throw new GraphSessionError('the graph session is closed');
-    return this.backend.runSavedModel(this.id, feeds.map(([, t]) => t), feeds.map(([name]) => ({ name })), [...fetches]);
+    return this.addon.run(this.id, feeds.map(([n, d, s]) => [n, d, s]), [...fetches], [...targets]);
   }
 
   /** Deletes the session, its graph and its variables; later calls do nothing. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.backend.deleteSavedModel(this.id);
+    this.addon.close(this.id);
   }
 }

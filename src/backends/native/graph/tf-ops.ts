@@ -30,6 +30,7 @@ function poolAttrs(ksize: [number, number], win: Window): Record<string, AttrVal
 /** The emitters; `g` is the graph they add to. */
 export class TfOps {
   private readonly scalars = new Map<string, string>();
+  private readonly intConstants = new Map<string, string>();
 
   constructor(readonly g: GraphDefBuilder) {}
 
@@ -52,14 +53,24 @@ export class TfOps {
     return ref;
   }
 
-  /** An int32 vector constant. */
+  /** An int32 vector constant, shared by every caller asking for the same values (the first caller's name names it). */
   ints(name: string, values: readonly number[]): string {
-    return this.g.constant(this.g.unique(name), { dtype: 'int32', shape: [values.length], values });
+    return this.sharedInt(name, [values.length], values);
   }
 
-  /** An int32 scalar constant. */
+  /** An int32 scalar constant, shared like {@link ints}. */
   int(name: string, value: number): string {
-    return this.g.constant(this.g.unique(name), { dtype: 'int32', shape: [], values: [value] });
+    return this.sharedInt(name, [], [value]);
+  }
+
+  private sharedInt(name: string, shape: number[], values: readonly number[]): string {
+    const key = `${shape.length}:${values.join(',')}`;
+    let ref = this.intConstants.get(key);
+    if (ref === undefined) {
+      ref = this.g.constant(this.g.unique(name), { dtype: 'int32', shape, values });
+      this.intConstants.set(key, ref);
+    }
+    return ref;
   }
 
   /** A resource variable of float32 elements; its node name is also its shared name. */
@@ -249,6 +260,11 @@ export class TfOps {
     const arg = this.op(`${name}/argmax`, 'ArgMax', [logits, this.int(`${name}/axis`, 1)], { ...T, Tidx: attr.type('int32'), output_type: attr.type('int32') });
     const eq = this.op(`${name}/equal`, 'Equal', [arg, labels], { T: attr.type('int32'), incompatible_shape_error: attr.bool(true) });
     return this.cast(name, eq, 'bool', 'float32');
+  }
+
+  /** A node that does nothing but run the nodes in `after` (a session run target). */
+  noOp(name: string, after: string[]): string {
+    return this.op(name, 'NoOp', [], {}, after);
   }
 
   /** Stacks float32 scalars into a vector; runs after the nodes in `after`. */
