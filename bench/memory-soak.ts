@@ -1,7 +1,8 @@
 /**
  * Memory over a long run: trains `--children` children of a small NASNet-cell space one after another in
  * this process with the `train` evaluator (the component a run's worker uses: the real trainer, dataset,
- * backend and failure handling), and prints the live tfjs tensors, their bytes and the process RSS every
+ * backend and failure handling), and prints the live tfjs tensors, their bytes, the open TensorFlow graph
+ * sessions (the graph path's; each child's is deleted when it ends) and the process RSS every
  * `--every` children, then the growth per child (least-squares slope over the second half of the run, after
  * allocators and caches have warmed up) and in total. A leak of one tensor or one kernel buffer per child
  * shows as a positive slope; RSS moves by allocator noise of a few MiB either way.
@@ -10,7 +11,7 @@
  * measures a single process with no recycling, the worst case.
  *
  *   nice node --expose-gc --import tsx bench/memory-soak.ts [--children 300] [--every 25] [--backend auto]
- *        [--filters 8] [--limit 320] [--batch 32] [--seed 1]
+ *        [--path auto|graph|eager] [--filters 8] [--limit 320] [--batch 32] [--seed 1]
  *
  * (`npx tsx bench/memory-soak.ts` works too; --expose-gc lets it collect garbage before each reading.)
  */
@@ -22,6 +23,9 @@ import { Rng } from '../src/core/rng.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import { createEvaluator } from '../src/evaluators/all.ts';
 import { numberArg, stringArg } from './args.ts';
+import { chooseTrainPath } from '../src/backends/native/graph/path.ts';
+import type { TrainPathOption } from '../src/backends/native/graph/path.ts';
+import { openGraphSessions } from '../src/backends/native/graph/session.ts';
 
 const children = numberArg('children', 300);
 const every = numberArg('every', 25);
@@ -30,6 +34,7 @@ const filters = numberArg('filters', 8);
 const limit = numberArg('limit', 320);
 const batchSize = numberArg('batch', 32);
 const seed = numberArg('seed', 1);
+const trainPath = stringArg('path', 'auto') as TrainPathOption;
 
 /** Least-squares slope of ys over xs. */
 function slope(xs: number[], ys: number[]): number {
@@ -53,11 +58,12 @@ writeFileSync(spaceFile, JSON.stringify({ ...shipped, name: 'soak', cellsPerStac
 const space = loadSpace(spaceFile);
 const evaluator = await createEvaluator('train', {
   space: spaceFile,
-  extra: { dataset: 'fashion-mnist-mini', limit, epochs: 1, batchSize, backend, keepWeights: 'none' },
+  extra: { dataset: 'fashion-mnist-mini', limit, epochs: 1, batchSize, backend, keepWeights: 'none', trainPath },
 });
 console.log(`${children} children of ${spaceFile.split('/').pop()} (nasnet cells, 1 cell per stack, 2 stacks, ${filters} filters), ` +
   `fashion-mnist-mini ${limit} images, batch ${batchSize}, one epoch each, backend ${tf.getBackend()}; load ${os.loadavg()[0]?.toFixed(2)}`);
-console.log('children  ok  failed  tensors  tensor MiB   RSS MiB  heap MiB  s/child');
+console.log(`training path: ${chooseTrainPath(trainPath).path}`);
+console.log('children  ok  failed  tensors  tensor MiB  sessions   RSS MiB  heap MiB  s/child');
 
 const rng = Rng.seeded(seed);
 const xs: number[] = [];
@@ -86,7 +92,7 @@ for (let i = 1; i <= children; i++) {
     const per = (now - last) / 1000 / (i === 1 ? 1 : every);
     last = now;
     console.log(`${String(i).padStart(8)} ${String(ok).padStart(3)} ${String(failed).padStart(7)} ${String(mem.numTensors).padStart(8)} ` +
-      `${mib(mem.numBytes).padStart(11)} ${mib(usage.rss).padStart(9)} ${mib(usage.heapUsed).padStart(9)} ${per.toFixed(2).padStart(8)}`);
+      `${mib(mem.numBytes).padStart(11)} ${String(openGraphSessions()).padStart(9)} ${mib(usage.rss).padStart(9)} ${mib(usage.heapUsed).padStart(9)} ${per.toFixed(2).padStart(8)}`);
   }
 }
 await evaluator.close?.();

@@ -4,9 +4,10 @@
  * search-spaces/nasnet-cell.json, 32 initial filters, 32x32x3 inputs) and a NAS-Bench-201 network (the
  * table's best CIFAR-10 cell, index 6111, C = 16, N = 5), both built by the project's builder.
  *
- * For each model and backend it prints images/s of training (the project's trainer, `trainModel`) and of a
- * bare tfjs loop (optimizer.minimize on pre-made tensors, no data pipeline, no callbacks) on the same model,
- * the trainer's overhead over the bare loop, inference images/s, achieved GFLOP/s (2 x multiply-adds of the
+ * For each model and backend it prints images/s of training (the project's trainer, `trainModel`, on native
+ * TensorFlow on each training path: one graph per child, and eager) and of a bare tfjs loop
+ * (optimizer.minimize on pre-made tensors, no data pipeline, no callbacks) on the same model, the trainer's
+ * overhead over the bare loop, inference images/s (through the path's run), achieved GFLOP/s (2 x multiply-adds of the
  * genome's plan x images/s; a training image counted as 3 forward passes), the peak tensor bytes of a step
  * (tf.profile) and the process RSS (the process's peak so far: it does not fall between backends), then the
  * ratios between backends (tensorflow/wasm, wasm/cpu). Each backend first times a large matrix product, the
@@ -17,7 +18,7 @@
  * images, and the cpu backend runs each loop once; figures are per image, so they compare. The trainer and the bare loop
  * alternate `--repeats` times and the best of each counts.
  *
- *   nice npx tsx bench/train-throughput.ts [--models nasnet,nb201] [--backends tensorflow,wasm,cpu]
+ *   nice npx tsx bench/train-throughput.ts [--models nasnet,nb201] [--backends tensorflow,wasm,cpu] [--paths graph,eager]
  *        [--steps 3] [--batch 64] [--wasm-steps 2] [--wasm-batch 16] [--cpu-steps 1] [--cpu-batch 4]
  *        [--repeats 2] [--filters 32]
  */
@@ -32,6 +33,9 @@ import type { BackendName } from '../src/backends/backend.ts';
 import { buildModel } from '../src/model/builder.ts';
 import { trainModel } from '../src/train/trainer.ts';
 import type { TrainPlan } from '../src/train/trainer.ts';
+import type { NetworkPlan } from '../src/genome/network/plan.ts';
+import type { TrainPath } from '../src/backends/native/graph/path.ts';
+import { openTrainingRun } from '../src/train/training-run.ts';
 import { referenceChildren } from './reference-children.ts';
 import type { Reference } from './reference-children.ts';
 import { numberArg, stringArg } from './args.ts';
@@ -47,6 +51,7 @@ const repeats = numberArg('repeats', 2);
 const filters = numberArg('filters', 32);
 const models = stringArg('models', 'nasnet,nb201').split(',');
 const backends = stringArg('backends', 'tensorflow,wasm,cpu').split(',') as BackendName[];
+const paths = stringArg('paths', 'graph,eager').split(',') as TrainPath[];
 
 function references(): Reference[] {
   return referenceChildren(filters).filter((r) => models.includes(r.name));
@@ -65,6 +70,7 @@ function noiseImages(count: number): ImageSet {
 }
 
 interface Row {
+  /** `backend` or `backend path` (tensorflow runs the trainer on the graph and the eager path). */
   model: string; backend: string; batch: number; steps: number;
   bare: number; framework: number; inference: number; peakBytes: number; rss: number; madds: number;
 }
@@ -94,14 +100,19 @@ async function bareLoop(model: tf.LayersModel, plan: TrainPlan, b: number, n: nu
   return { ips: (b * n) / seconds, peakBytes: profile.peakBytes };
 }
 
-/** Images/s of the project's trainer on `n` batches of `b` images (after a warm-up epoch of one batch when `warm`). */
-async function frameworkLoop(model: tf.LayersModel, plan: TrainPlan, b: number, n: number, warm: boolean): Promise<number> {
-  const options = { epochs: 1, seed: 1, batchSize: b, schedule: 'constant' as const };
+/**
+ * Images/s of the project's trainer on `n` batches of `b` images, timed from the end of the first step to
+ * the end of the last (the first builds kernels, and on the graph path the session's executors), after a
+ * warm-up epoch of one batch when `warm`.
+ */
+async function frameworkLoop(model: tf.LayersModel, plan: NetworkPlan, b: number, n: number, warm: boolean, trainPath: TrainPath): Promise<number> {
+  const options = { epochs: 1, seed: 1, batchSize: b, schedule: 'constant' as const, trainPath };
   if (warm) await trainModel(model, plan, { train: noiseImages(b), val: noiseImages(0) }, options);
-  const train = noiseImages(b * n);
-  const r = await trainModel(model, plan, { train, val: noiseImages(0) }, options);
+  const train = noiseImages(b * (n + 1));
+  const times: number[] = [];
+  await trainModel(model, plan, { train, val: noiseImages(0) }, { ...options, onStep: () => times.push(performance.now()) });
   sampleRss();
-  return r.images / r.trainSeconds;
+  return (b * n) / ((times[n] - times[0]) / 1000);
 }
 
 /** Milliseconds the trainer's data pipeline (`batches`: shuffle, uint8 to float) takes per batch of `b`. */
@@ -112,20 +123,25 @@ function pipelineMs(b: number, n: number): number {
   return (performance.now() - start) / n;
 }
 
-/** Images/s of inference (model.predict, training off) on `n` batches of `b` images after one warm-up batch. */
-async function inference(model: tf.LayersModel, b: number, n: number): Promise<number> {
+/** Images/s of inference (training off; through the path's run) on `n` batches of `b` images after one warm-up batch. */
+async function inference(model: tf.LayersModel, plan: NetworkPlan, b: number, n: number, trainPath: TrainPath): Promise<number> {
+  const run = openTrainingRun(model, plan, { epochs: 1, seed: 1, trainPath });
   const x = tf.randomUniform([b, 32, 32, 3], 0, 1, 'float32', 9);
-  tf.dispose(model.predict(x) as tf.Tensor);
-  const start = performance.now();
-  for (let i = 0; i < n; i++) {
-    const out = model.predict(x) as tf.Tensor;
-    await out.data();
-    out.dispose();
+  try {
+    tf.dispose(run.predict(x));
+    const start = performance.now();
+    for (let i = 0; i < n; i++) {
+      const out = run.predict(x);
+      await out.data();
+      out.dispose();
+    }
+    const seconds = (performance.now() - start) / 1000;
+    sampleRss();
+    return (b * n) / seconds;
+  } finally {
+    x.dispose();
+    run.dispose();
   }
-  const seconds = (performance.now() - start) / 1000;
-  x.dispose();
-  sampleRss();
-  return (b * n) / seconds;
 }
 
 /**
@@ -151,7 +167,7 @@ function matMulGflops(): number {
 
 const f1 = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
-async function measure(ref: Reference, backend: string): Promise<Row> {
+async function measure(ref: Reference, backend: string, trainPath: TrainPath): Promise<Row> {
   const b = backend === 'cpu' ? cpuBatch : backend === 'wasm' ? wasmBatch : batch;
   const n = backend === 'cpu' ? cpuSteps : backend === 'wasm' ? wasmSteps : steps;
   const times = backend === 'cpu' ? 1 : repeats;
@@ -167,15 +183,15 @@ async function measure(ref: Reference, backend: string): Promise<Row> {
       const r = await bareLoop(built.model, built.plan, b, n);
       bare.push(r.ips);
       peakBytes = Math.max(peakBytes, r.peakBytes);
-      framework.push(await frameworkLoop(built.model, built.plan, b, n, t === 0));
+      framework.push(await frameworkLoop(built.model, built.plan, b, n, t === 0, trainPath));
     }
     const pipe = pipelineMs(b, Math.max(n, 4));
     const stepMs = (1000 * b) / Math.max(...framework);
     console.log(`  ${ref.name}: bare ${bare.map(f1).join(', ')} img/s; trainer ${framework.map(f1).join(', ')} img/s; ` +
       `data pipeline ${pipe.toFixed(1)} ms of a ${stepMs.toFixed(0)} ms step (${((100 * pipe) / stepMs).toFixed(2)}%)`);
-    const infer = await inference(built.model, b, n);
+    const infer = await inference(built.model, built.plan, b, n, trainPath);
     return {
-      model: ref.name, backend, batch: b, steps: n, bare: Math.max(...bare), framework: Math.max(...framework),
+      model: ref.name, backend: backend === 'tensorflow' ? `${backend} ${trainPath}` : backend, batch: b, steps: n, bare: Math.max(...bare), framework: Math.max(...framework),
       inference: infer, peakBytes, rss: rssPeak, madds,
     };
   } finally {
@@ -186,12 +202,12 @@ async function measure(ref: Reference, backend: string): Promise<Row> {
 const mib = (bytes: number): string => `${(bytes / 1024 ** 2).toFixed(0)}`;
 
 function print(rows: Row[]): void {
-  console.log('\nmodel   backend      batch steps  bare img/s  nas img/s overhead  infer img/s  train GFLOP/s infer GFLOP/s  peak MiB  RSS MiB');
+  console.log('\nmodel   backend (path)    batch steps  bare img/s  nas img/s overhead  infer img/s  train GFLOP/s infer GFLOP/s  peak MiB  RSS MiB');
   for (const r of rows) {
     const gTrain = (2 * 3 * r.madds * r.framework) / 1e9;
     const gInfer = (2 * r.madds * r.inference) / 1e9;
     const overhead = `${((r.bare / r.framework - 1) * 100).toFixed(1)}%`;
-    console.log(`${r.model.padEnd(7)} ${r.backend.padEnd(12)} ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ` +
+    console.log(`${r.model.padEnd(7)} ${r.backend.padEnd(17)} ${String(r.batch).padStart(5)} ${String(r.steps).padStart(5)} ` +
       `${f1(r.bare).padStart(11)} ${f1(r.framework).padStart(10)} ${overhead.padStart(8)} ${f1(r.inference).padStart(12)} ` +
       `${f1(gTrain).padStart(14)} ${f1(gInfer).padStart(13)} ${mib(r.peakBytes).padStart(9)} ${mib(r.rss).padStart(8)}`);
   }
@@ -202,9 +218,10 @@ function print(rows: Row[]): void {
       const ra = at(a), rb = at(b);
       return ra && rb ? `${f1(ra.framework / rb.framework)}x (${f1(ra.inference / rb.inference)}x)` : 'n/a';
     };
-    console.log(`${model.padEnd(7)} tensorflow/wasm ${ratio('tensorflow', 'wasm')}   wasm/cpu ${ratio('wasm', 'cpu')}   tensorflow/cpu ${ratio('tensorflow', 'cpu')}`);
+    console.log(`${model.padEnd(7)} graph/eager ${ratio('tensorflow graph', 'tensorflow eager')}   tensorflow/wasm ${ratio('tensorflow graph', 'wasm')}   ` +
+      `wasm/cpu ${ratio('wasm', 'cpu')}   tensorflow/cpu ${ratio('tensorflow graph', 'cpu')}`);
   }
-  console.log('targets: tensorflow/wasm >= 30x on nasnet; wasm/cpu >= 10x; trainer overhead <= 5%');
+  console.log('targets: tensorflow/wasm >= 30x on nasnet; wasm/cpu >= 10x; eager trainer overhead <= 5% (the graph path runs no tfjs loop: its \'overhead\' is the eager bare loop\'s extra time)');
 }
 
 async function main(): Promise<void> {
@@ -228,9 +245,11 @@ async function main(): Promise<void> {
       continue;
     }
     for (const ref of refs) {
-      const row = await measure(ref, tf.getBackend());
-      rows.push(row);
-      console.log(`  ${ref.name}: inference ${f1(row.inference)} img/s`);
+      for (const trainPath of tf.getBackend() === 'tensorflow' ? paths : ['eager' as const]) {
+        const row = await measure(ref, tf.getBackend(), trainPath);
+        rows.push(row);
+        console.log(`  ${ref.name} (${trainPath} path): inference ${f1(row.inference)} img/s`);
+      }
     }
   }
   print(rows);

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GraphSession } from '../../backends/native/graph/session.ts';
+import { loadedNative } from '../../backends/native/status.ts';
 import type { Feed } from '../../backends/native/graph/session.ts';
 import { deriveSeed } from '../../core/rng.ts';
 import { batches } from '../../data/batches.ts';
@@ -74,6 +75,8 @@ export class GraphChild {
     const graph = buildTrainingGraph(plan, weights, {
       epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: options.optimizer, momentum: options.momentum ?? 0.9,
       nesterov: options.nesterov ?? true, weightDecay: options.weightDecay ?? 0, decayed, adam: ADAM, microBatches: options.microBatches ?? false,
+      // TensorFlow's fused convolution and batch norm has CPU kernels only.
+      fuseInference: loadedNative()?.usingGpu !== true,
     });
     const session = GraphSession.open(graph.graphDef);
     const child = new GraphChild(session, model, weights, { rate: plan.dropout, width: graph.dropoutWidth }, options.optimizer, graph.nodes);

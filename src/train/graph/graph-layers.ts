@@ -25,6 +25,8 @@ export interface LayerGrads {
 export interface LayerEmission {
   out: string;
   backward?: (dy: string, need: boolean[]) => LayerGrads;
+  /** The convolution that ends the layer (no bias, undilated): its input, kernel and window, so a batch norm after it can fuse with it. */
+  lastConv?: { x: string; w: string; win: Window };
 }
 
 /** A batch norm layer's batch moments, for the moving-statistics update. */
@@ -50,6 +52,20 @@ export interface LayerScope {
   dropoutMask?: string;
   /** Batch norm layers of the training pass append their moments here. */
   moments: BatchMoments[];
+  /** Inference: run a convolution and the batch norm that alone reads it as one fused kernel (CPU). Default false. */
+  fuseConvBatchNorm?: boolean;
+}
+
+/**
+ * Inference: a batch norm whose input layer ends in a convolution (`conv.lastConv`) that feeds nothing else,
+ * emitted as one fused kernel. The convolution's own nodes stay in the graph unused, and TensorFlow prunes
+ * them from every run.
+ */
+export function fusedConvBatchNorm(s: LayerScope, bn: PlanNode, conv: NonNullable<LayerEmission['lastConv']>): string {
+  return s.ops.fusedConv2dBatchNorm(`${s.prefix}${bn.name}/FusedConv2D`, conv.x, conv.w, conv.win, {
+    scale: s.weight(`${bn.name}/gamma`), offset: s.weight(`${bn.name}/beta`), mean: s.weight(`${bn.name}/moving_mean`),
+    variance: s.weight(`${bn.name}/moving_variance`), epsilon: s.epsilon,
+  });
 }
 
 const pair = (v: number | [number, number]): [number, number] => (Array.isArray(v) ? v : [v, v]);
@@ -141,7 +157,7 @@ function conv2d(s: LayerScope, node: PlanNode, spec: Extract<LayerSpec, { kind: 
   const c = oneByOne
     ? pointwise(s, node.name, 'conv', { x, w, cin: inShape[2], cout: spec.filters, hw: inShape })
     : convolution(s, 'conv', node.name, { x, w, wShape, inHW: [inShape[0], inShape[1]] }, spec.strides, spec.dilation);
-  if (!spec.useBias) return c;
+  if (!spec.useBias) return spec.dilation === 1 ? { ...c, lastConv: { x, w, win: { strides: spec.strides, padding: 'SAME' } } } : c;
   const b = s.weight(`${node.name}/bias`);
   const out = s.ops.biasAdd(`${s.prefix}${node.name}/BiasAdd`, c.out, b);
   return {
@@ -161,6 +177,7 @@ function sepconv2d(s: LayerScope, node: PlanNode, spec: Extract<LayerSpec, { kin
   const pwise = pointwise(s, node.name, 'pointwise', { x: depth.out, w: pw, cin: inShape[2], cout: spec.filters, hw: node.shape });
   return {
     out: pwise.out,
+    lastConv: { x: depth.out, w: pw, win: { strides: [1, 1], padding: 'VALID' } },
     backward: (dy, need) => {
       const p = (pwise.backward as NonNullable<LayerEmission['backward']>)(dy, [true]);
       const g = (depth.backward as NonNullable<LayerEmission['backward']>)(p.inputs[0] as string, need);

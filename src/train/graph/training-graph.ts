@@ -21,7 +21,7 @@ import { attr, GraphDefBuilder } from '../../backends/native/graph/graph-def.ts'
 import { TfOps } from '../../backends/native/graph/tf-ops.ts';
 import { reachableNodes } from '../../genome/network/plan.ts';
 import type { NetworkPlan, PlanNode } from '../../genome/network/plan.ts';
-import { emitLayer, layerWeightNames } from './graph-layers.ts';
+import { emitLayer, fusedConvBatchNorm, layerWeightNames } from './graph-layers.ts';
 import type { BatchMoments, LayerEmission, LayerScope } from './graph-layers.ts';
 import { emitUpdates } from './graph-updates.ts';
 import type { UpdateOptions } from './graph-updates.ts';
@@ -41,6 +41,8 @@ export interface TrainingGraphOptions extends UpdateOptions {
   epsilon: number;
   /** Batch-norm momentum of the moving statistics. */
   bnMomentum: number;
+  /** Fuse each convolution with the batch norm after it in the inference outputs (CPU kernels only). Default false. */
+  fuseInference?: boolean;
 }
 
 /** The names to feed and fetch. */
@@ -70,22 +72,48 @@ function checkWeights(nodes: PlanNode[], weights: GraphWeight[]): void {
 interface Forward {
   out: Map<string, string>;
   emitted: Map<string, LayerEmission>;
+  /** A layer that computes what an earlier one computes -> that earlier layer (its gradients go there). */
+  same: Map<string, string>;
 }
 
-/** Emits the forward pass over `nodes` reading `x`. */
+/** Layers without weights that compute the same thing for the same spec and input (dropout masks differ per use). */
+const SHAREABLE = new Set(['relu', 'avgpool', 'maxpool', 'zeropad', 'crop', 'zeros', 'gap']);
+
+/**
+ * Emits the forward pass over `nodes` reading `x`. A weightless layer that repeats an earlier one on the
+ * same input (a NAS-Bench-201 node feeding two ReLU-conv edges, a NASNet hidden state read by two
+ * separable convolutions) is computed once, as TensorFlow's common-subexpression pass would.
+ */
 function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string): Forward {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const out = new Map<string, string>([[input, x]]);
   const emitted = new Map<string, LayerEmission>();
+  const same = new Map<string, string>();
+  const computed = new Map<string, string>();
+  const readers = new Map<string, number>();
+  for (const node of nodes) for (const i of node.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   for (const node of nodes) {
     if (node.layer.kind === 'input') continue;
     const xs = node.inputs.map((i) => out.get(i) as string);
+    const conv = emitted.get(node.inputs[0] ?? '')?.lastConv;
+    if (scope.fuseConvBatchNorm === true && !scope.training && node.layer.kind === 'batchnorm' && conv !== undefined && readers.get(node.inputs[0]) === 1) {
+      out.set(node.name, fusedConvBatchNorm(scope, node, conv));
+      continue;
+    }
+    const key = SHAREABLE.has(node.layer.kind) ? `${JSON.stringify(node.layer)}(${xs.join(',')})` : undefined;
+    const earlier = key !== undefined ? computed.get(key) : undefined;
+    if (earlier !== undefined) {
+      same.set(node.name, earlier);
+      out.set(node.name, out.get(earlier) as string);
+      continue;
+    }
+    if (key !== undefined) computed.set(key, node.name);
     const shapes = node.inputs.map((i) => (byName.get(i) as PlanNode).shape);
     const e = emitLayer(scope, node, xs, shapes);
     out.set(node.name, e.out);
     emitted.set(node.name, e);
   }
-  return { out, emitted };
+  return { out, emitted, same };
 }
 
 /** Emits the backward pass from `dLogits`; returns each trainable weight's gradient (weight read -> gradient). */
@@ -103,8 +131,10 @@ function backward(ops: TfOps, nodes: PlanNode[], fwd: Forward, logits: string, d
     const dy = ops.addN(`grad/${node.name}/sum`, dys);
     const g = e.backward(dy, node.inputs.map((i) => needs.has(i)));
     g.inputs.forEach((d, i) => {
-      const from = node.inputs[i];
-      if (d === null || !needs.has(from)) return;
+      const input = node.inputs[i];
+      if (d === null || !needs.has(input)) return;
+      // A layer computed by an earlier one: its gradient joins that layer's.
+      const from = fwd.same.get(input) ?? input;
       pending.set(from, [...(pending.get(from) ?? []), d]);
     });
     for (const [w, d] of g.weights) grads.set(w, [...(grads.get(w) ?? []), d]);
@@ -169,6 +199,6 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const correct = ops.reduce('loss/correct_sum', 'Sum', ops.correct('loss/correct', logits, labels), [0]);
   const inits = emitUpdates(ops, { weights, reads, grads, moments, ce, correct, lossWeight, batch, bnMomentum: options.bnMomentum, options });
   ops.noOp('init', [...assigns, ...inits]);
-  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [] }, nodes, plan, x, labels);
+  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [], fuseConvBatchNorm: options.fuseInference }, nodes, plan, x, labels);
   return { graphDef: g.toGraphDef(), nodes: g.size, weights, dropoutWidth };
 }
