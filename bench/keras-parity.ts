@@ -23,6 +23,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { silenceCpuBanner } from '../src/backends/backend.ts';
 import { TF_VERSION } from '../src/backends/native/layout.ts';
 import { buildModel } from '../src/model/builder.ts';
 import { saveModel } from '../src/model/file-io.ts';
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   const py = kerasPython();
   const dir = mkdtempSync(join(os.tmpdir(), 'nas-keras-parity-'));
   await tf.setBackend('cpu');
+  silenceCpuBanner();
   for (const ref of referenceChildren().filter((r) => models.includes(r.name))) {
     const built = buildModel(ref.genome, ref.network, { seed: 1 });
     await saveModel(built.model, join(dir, ref.name));
