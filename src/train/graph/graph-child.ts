@@ -19,7 +19,7 @@ import type { OptimizerName } from '../optimizers.ts';
 import type { StepFigures } from '../train-step.ts';
 import type { StepSettings } from '../training-run.ts';
 import { buildTrainingGraph } from './training-graph.ts';
-import type { GraphWeight } from './training-graph.ts';
+import type { GraphTuning, GraphWeight } from './training-graph.ts';
 
 /** Adam's constants (tfjs's tf.train.adam defaults, as the eager path uses them). */
 export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as const;
@@ -36,6 +36,11 @@ export interface GraphChildOptions {
   weightDecay?: number;
   /** Build the micro-batch form (accumulate, then apply). Default false. */
   microBatches?: boolean;
+  /** The graph builder's optimisations and Grappler (for measuring each; the defaults are the measured best). */
+  tuning?: GraphTuning & {
+    /** Run TensorFlow's Grappler passes in the session. Default: off on CPU, on with a GPU. */
+    grappler?: boolean;
+  };
 }
 
 /** The images [start, start + size) of `batch` and their labels, as feeds. */
@@ -71,14 +76,15 @@ export class GraphChild {
   /** Builds `plan`'s training graph, loads it and sets its variables from `model`'s weights. */
   static open(model: tf.LayersModel, plan: NetworkPlan, options: GraphChildOptions): GraphChild {
     const weights: GraphWeight[] = model.weights.map((w) => ({ name: w.originalName, shape: w.shape.map(Number), trainable: w.trainable }));
+    const gpu = loadedNative()?.usingGpu === true;
     const decayed = new Set(model.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.originalName));
     const graph = buildTrainingGraph(plan, weights, {
       epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: options.optimizer, momentum: options.momentum ?? 0.9,
       nesterov: options.nesterov ?? true, weightDecay: options.weightDecay ?? 0, decayed, adam: ADAM, microBatches: options.microBatches ?? false,
       // TensorFlow's fused convolution and batch norm has CPU kernels only.
-      fuseInference: loadedNative()?.usingGpu !== true,
+      tuning: { ...options.tuning, fuseInference: gpu ? false : options.tuning?.fuseInference },
     });
-    const session = GraphSession.open(graph.graphDef);
+    const session = GraphSession.open(graph.graphDef, { gpu, grappler: options.tuning?.grappler ?? gpu });
     const child = new GraphChild(session, model, weights, { rate: plan.dropout, width: graph.dropoutWidth }, options.optimizer, graph.nodes);
     try {
       const values = model.weights.map((w, i): Feed => [`${w.originalName}/init`, w.read().dataSync() as Float32Array, weights[i].shape]);

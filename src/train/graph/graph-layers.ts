@@ -54,6 +54,8 @@ export interface LayerScope {
   moments: BatchMoments[];
   /** Inference: run a convolution and the batch norm that alone reads it as one fused kernel (CPU). Default false. */
   fuseConvBatchNorm?: boolean;
+  /** Run 1x1 stride-1 convolutions as matrix products. Default false. */
+  pointwiseMatMul?: boolean;
 }
 
 /**
@@ -150,10 +152,22 @@ function pointwise(s: LayerScope, name: string, part: string, io: { x: string; w
   };
 }
 
+/** A separable convolution's 1x1 stage as a Conv2D (what tfjs and Keras run). */
+function pointwiseConv(s: LayerScope, name: string, io: { x: string; w: string; cin: number; cout: number }, win: Window): LayerEmission {
+  const { ops } = s;
+  return {
+    out: ops.conv2d(`${s.prefix}${name}/pointwise`, io.x, io.w, win),
+    backward: (dy) => ({
+      weights: [[io.w, ops.conv2dBackpropFilter(grad(name, 'pointwise_filter'), io.x, ops.ints(grad(name, 'pointwise_sizes'), [1, 1, io.cin, io.cout]), dy, win)]],
+      inputs: [ops.conv2dBackpropInput(grad(name, 'pointwise_input'), ops.shape(grad(name, 'depthwise_shape'), io.x), io.w, dy, win)],
+    }),
+  };
+}
+
 function conv2d(s: LayerScope, node: PlanNode, spec: Extract<LayerSpec, { kind: 'conv2d' }>, x: string, inShape: number[]): LayerEmission {
   const w = s.weight(`${node.name}/kernel`);
   const wShape = [spec.kernel[0], spec.kernel[1], inShape[2], spec.filters];
-  const oneByOne = wShape[0] === 1 && wShape[1] === 1 && spec.strides[0] === 1 && spec.strides[1] === 1;
+  const oneByOne = s.pointwiseMatMul === true && wShape[0] === 1 && wShape[1] === 1 && spec.strides[0] === 1 && spec.strides[1] === 1;
   const c = oneByOne
     ? pointwise(s, node.name, 'conv', { x, w, cin: inShape[2], cout: spec.filters, hw: inShape })
     : convolution(s, 'conv', node.name, { x, w, wShape, inHW: [inShape[0], inShape[1]] }, spec.strides, spec.dilation);
@@ -174,10 +188,13 @@ function sepconv2d(s: LayerScope, node: PlanNode, spec: Extract<LayerSpec, { kin
   const pw = s.weight(`${node.name}/pointwise_kernel`);
   const depth = convolution(s, 'depthwise', node.name, { x, w: dw, wShape: [spec.kernel, spec.kernel, inShape[2], 1], inHW: [inShape[0], inShape[1]] },
     pair(spec.strides), spec.dilation);
-  const pwise = pointwise(s, node.name, 'pointwise', { x: depth.out, w: pw, cin: inShape[2], cout: spec.filters, hw: node.shape });
+  const win: Window = { strides: [1, 1], padding: 'VALID' };
+  const pwise = s.pointwiseMatMul === true
+    ? pointwise(s, node.name, 'pointwise', { x: depth.out, w: pw, cin: inShape[2], cout: spec.filters, hw: node.shape })
+    : pointwiseConv(s, node.name, { x: depth.out, w: pw, cin: inShape[2], cout: spec.filters }, win);
   return {
     out: pwise.out,
-    lastConv: { x: depth.out, w: pw, win: { strides: [1, 1], padding: 'VALID' } },
+    lastConv: { x: depth.out, w: pw, win },
     backward: (dy, need) => {
       const p = (pwise.backward as NonNullable<LayerEmission['backward']>)(dy, [true]);
       const g = (depth.backward as NonNullable<LayerEmission['backward']>)(p.inputs[0] as string, need);

@@ -41,7 +41,17 @@ export interface TrainingGraphOptions extends UpdateOptions {
   epsilon: number;
   /** Batch-norm momentum of the moving statistics. */
   bnMomentum: number;
-  /** Fuse each convolution with the batch norm after it in the inference outputs (CPU kernels only). Default false. */
+  /** The builder's own optimisations (each on by default; `fuseInference` only where the kernels run). */
+  tuning?: GraphTuning;
+}
+
+/** The graph builder's optimisations; bench/graph-tuning.ts measures each by turning it off. */
+export interface GraphTuning {
+  /** 1x1 stride-1 convolutions as matrix products over the pixels. Default true. */
+  pointwiseMatMul?: boolean;
+  /** A weightless layer repeated on the same input computed once. Default true. */
+  shareRepeats?: boolean;
+  /** Inference: each convolution and the batch norm after it as one fused kernel (TensorFlow has it on CPU only). Default true. */
   fuseInference?: boolean;
 }
 
@@ -84,7 +94,7 @@ const SHAREABLE = new Set(['relu', 'avgpool', 'maxpool', 'zeropad', 'crop', 'zer
  * same input (a NAS-Bench-201 node feeding two ReLU-conv edges, a NASNet hidden state read by two
  * separable convolutions) is computed once, as TensorFlow's common-subexpression pass would.
  */
-function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string): Forward {
+function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string, share: boolean): Forward {
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const out = new Map<string, string>([[input, x]]);
   const emitted = new Map<string, LayerEmission>();
@@ -100,7 +110,7 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string)
       out.set(node.name, fusedConvBatchNorm(scope, node, conv));
       continue;
     }
-    const key = SHAREABLE.has(node.layer.kind) ? `${JSON.stringify(node.layer)}(${xs.join(',')})` : undefined;
+    const key = share && SHAREABLE.has(node.layer.kind) ? `${JSON.stringify(node.layer)}(${xs.join(',')})` : undefined;
     const earlier = key !== undefined ? computed.get(key) : undefined;
     if (earlier !== undefined) {
       same.set(node.name, earlier);
@@ -143,9 +153,9 @@ function backward(ops: TfOps, nodes: PlanNode[], fwd: Forward, logits: string, d
 }
 
 /** The inference outputs: `infer/probs` and `eval/stats`. */
-function inference(scope: LayerScope, nodes: PlanNode[], plan: NetworkPlan, x: string, labels: string): void {
+function inference(scope: LayerScope, nodes: PlanNode[], plan: NetworkPlan, x: string, labels: string, share: boolean): void {
   const { ops } = scope;
-  const fwd = forward(scope, nodes, plan.input, x);
+  const fwd = forward(scope, nodes, plan.input, x, share);
   const probs = ops.unary('infer/probs', 'Identity', fwd.out.get(plan.output) as string);
   const classes = plan.nodes.find((n) => n.name === plan.output)?.shape[0] ?? 0;
   const oneHot = ops.g.add('eval/one_hot', 'OneHot', {
@@ -184,10 +194,11 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const dropoutWidth = dropoutNode ? (dropoutNode.shape[0] ?? 0) : 0;
   const moments: BatchMoments[] = [];
   const trainScope: LayerScope = {
-    ops, weight, training: true, prefix: '', epsilon: options.epsilon, moments,
+    ops, weight, training: true, prefix: '', epsilon: options.epsilon, moments, pointwiseMatMul: options.tuning?.pointwiseMatMul ?? true,
     ...(dropoutWidth > 0 ? { dropoutMask: ops.placeholder('dropout_mask', 'float32', [-1, dropoutWidth]) } : {}),
   };
-  const fwd = forward(trainScope, nodes, plan.input, x);
+  const tuning = { pointwiseMatMul: true, shareRepeats: true, fuseInference: true, ...options.tuning };
+  const fwd = forward(trainScope, nodes, plan.input, x, tuning.shareRepeats);
   const logits = fwd.out.get(plan.logits) as string;
   const xent = ops.sparseSoftmaxXent('loss/xent', logits, labels);
   const ce = ops.reduce('loss/cross_entropy', 'Mean', `${xent}:0`, [0]);
@@ -199,6 +210,6 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const correct = ops.reduce('loss/correct_sum', 'Sum', ops.correct('loss/correct', logits, labels), [0]);
   const inits = emitUpdates(ops, { weights, reads, grads, moments, ce, correct, lossWeight, batch, bnMomentum: options.bnMomentum, options });
   ops.noOp('init', [...assigns, ...inits]);
-  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [], fuseConvBatchNorm: options.fuseInference }, nodes, plan, x, labels);
+  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [], fuseConvBatchNorm: tuning.fuseInference }, nodes, plan, x, labels, tuning.shareRepeats);
   return { graphDef: g.toGraphDef(), nodes: g.size, weights, dropoutWidth };
 }

@@ -80,7 +80,7 @@ export async function verifyGraphAddon(layout: NativeLayout): Promise<string> {
   const x = g.add('x', 'Placeholder', { attrs: { dtype: attr.type('float32'), shape: attr.shape([2]) } });
   g.add('y', 'AddV2', { inputs: [x, x], attrs: { T: attr.type('float32') } });
   const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-  const res = await runTool(process.execPath, ['-e', VERIFY_JS, layout.packageName, addonFile(layout), hex(g.toGraphDef()), hex(sessionConfigBytes(false))],
+  const res = await runTool(process.execPath, ['-e', VERIFY_JS, layout.packageName, addonFile(layout), hex(g.toGraphDef()), hex(sessionConfigBytes())],
     { cwd: layout.root, env: { TF_CPP_MIN_LOG_LEVEL: '2' } });
   const line = res.tail.split('\n').find((l) => l.startsWith('NAS_GRAPH '));
   const out = line === undefined ? undefined : (JSON.parse(line.slice('NAS_GRAPH '.length)) as { version: string; y: number[]; open: number });

@@ -7,9 +7,21 @@
  */
 import { tfGraphProto } from './graph-def.ts';
 
-/** The serialised ConfigProto of a session on CPU (`gpu` false) or with a GPU. */
-export function sessionConfigBytes(gpu: boolean): Uint8Array {
+/** Options of {@link sessionConfigBytes}. */
+export interface SessionConfigOptions {
+  /** The session runs on a GPU (memory then grows as needed). Default false. */
+  gpu?: boolean;
+  /** Run Grappler's passes. Default: on with a GPU, off on CPU. */
+  grappler?: boolean;
+}
+
+/** The serialised ConfigProto of a session. */
+export function sessionConfigBytes(options: SessionConfigOptions = {}): Uint8Array {
   const type = tfGraphProto().lookupType('tensorflow.ConfigProto');
-  const config = gpu ? { gpuOptions: { allowGrowth: true } } : { graphOptions: { rewriteOptions: { disableMetaOptimizer: true } } };
+  const gpu = options.gpu ?? false;
+  const config = {
+    ...(gpu ? { gpuOptions: { allowGrowth: true } } : {}),
+    ...((options.grappler ?? gpu) ? {} : { graphOptions: { rewriteOptions: { disableMetaOptimizer: true } } }),
+  };
   return type.encode(type.fromObject(config)).finish();
 }

@@ -12,6 +12,7 @@ import { loadedNative } from '../status.ts';
 import { graphAddon } from './addon.ts';
 import type { AddonTensor, GraphAddon } from './addon.ts';
 import { sessionConfigBytes } from './config.ts';
+import type { SessionConfigOptions } from './config.ts';
 
 export type { AddonTensor } from './addon.ts';
 
@@ -45,15 +46,19 @@ export class GraphSession {
 
   private constructor(private readonly addon: GraphAddon, private readonly id: number) {}
 
-  /** Imports `graphDef` (serialised GraphDef bytes) into a new session. */
-  static open(graphDef: Uint8Array): GraphSession {
+  /**
+   * Imports `graphDef` (serialised GraphDef bytes) into a new session; `options` choose its configuration
+   * (default: the loaded runtime's device, Grappler only with a GPU).
+   */
+  static open(graphDef: Uint8Array, options: SessionConfigOptions = {}): GraphSession {
     const found = graphAddon();
     if (found.addon === undefined) {
       const runtime = graphRuntime();
       throw new GraphSessionError(`cannot run a graph: ${runtime.available ? found.reason : runtime.reason}`);
     }
     try {
-      return new GraphSession(found.addon, found.addon.open(graphDef, sessionConfigBytes(loadedNative()?.usingGpu === true)));
+      const gpu = options.gpu ?? loadedNative()?.usingGpu === true;
+      return new GraphSession(found.addon, found.addon.open(graphDef, sessionConfigBytes({ gpu, grappler: options.grappler ?? gpu })));
     } catch (err) {
       throw new GraphSessionError((err as Error).message);
     }
