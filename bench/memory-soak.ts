@@ -70,6 +70,7 @@ const xs: number[] = [];
 const rss: number[] = [];
 const tensors: number[] = [];
 const bytes: number[] = [];
+const heap: number[] = [];
 let ok = 0;
 let failed = 0;
 let last = performance.now();
@@ -87,6 +88,7 @@ for (let i = 1; i <= children; i++) {
   rss.push(usage.rss);
   tensors.push(mem.numTensors);
   bytes.push(mem.numBytes);
+  heap.push(usage.heapUsed);
   if (i % every === 0 || i === 1) {
     const now = performance.now();
     const per = (now - last) / 1000 / (i === 1 ? 1 : every);
@@ -101,6 +103,7 @@ rmSync(dir, { recursive: true, force: true });
 const half = Math.floor(children / 2);
 const tail = (a: number[]): number[] => a.slice(half);
 console.log(`\nsecond half (children ${half + 1}-${children}), growth per child: RSS ${(slope(tail(xs), tail(rss)) / 1024).toFixed(1)} KiB, ` +
+  `JS heap ${(slope(tail(xs), tail(heap)) / 1024).toFixed(1)} KiB, ` +
   `tensors ${slope(tail(xs), tail(tensors)).toFixed(3)}, tensor bytes ${(slope(tail(xs), tail(bytes)) / 1024).toFixed(2)} KiB`);
 console.log(`whole run: RSS ${mib(rss[0] as number)} -> ${mib(rss[rss.length - 1] as number)} MiB (peak ${mib(Math.max(...rss))}), ` +
   `tensors ${tensors[0]} -> ${tensors[tensors.length - 1]}, tensor bytes ${mib(bytes[0] as number)} -> ${mib(bytes[bytes.length - 1] as number)} MiB`);
