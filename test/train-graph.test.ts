@@ -20,6 +20,7 @@ import { buildModel } from '../src/model/builder.ts';
 import { fileHandler } from '../src/model/file-io.ts';
 import { GraphChild } from '../src/train/graph/graph-child.ts';
 import { trainChild, trainModel } from '../src/train/trainer.ts';
+import { decodeCheckpoint, encodeCheckpoint, type TrainCheckpoint } from '../src/core/checkpoint.ts';
 import { buildLargeScaleModel } from '../src/model/large-scale-builder.ts';
 import type { LargeScaleGenome } from '../src/genome/large-scale.ts';
 import type { TrainData, TrainOptions, TrainResult } from '../src/train/trainer.ts';
@@ -167,6 +168,43 @@ describe.skipIf(SKIP_NATIVE)('training as one TensorFlow graph', () => {
     }
     expect(losses[0]).toHaveLength(10);
     losses[0].forEach((l, i) => expect(Math.abs(l - losses[1][i]), `step ${i + 1}`).toBeLessThan(1e-3));
+  });
+
+  it('continues a checkpoint (through the file format) bit-identically to training straight through, SGD and Adam; takes the eager path\'s checkpoints', async () => {
+    for (const [child, extra] of [[CHILDREN[0], { optimizer: 'sgd' as const, weightDecay: 1e-3 }], [CHILDREN[1], { optimizer: 'adam' as const, lr: 0.01 }]] as const) {
+      const run = async (epochs: number, from?: TrainCheckpoint, trainPath: 'graph' | 'eager' = 'graph') => {
+        let saved: TrainCheckpoint | undefined;
+        const r = await trainChild(child, data, { ...OPTIONS, ...extra, epochs, horizonEpochs: 3, trainPath, ...(from ? { continueFrom: from } : {}),
+          saveCheckpoint: (c) => void (saved = decodeCheckpoint(encodeCheckpoint(c), 'test')) });
+        expect(r.status, r.error).toBe('ok');
+        return { r, c: saved as TrainCheckpoint };
+      };
+      const straight = await run(3);
+      const first = await run(1);
+      const rest = await run(3, first.c);
+      expect([...first.r.epochs, ...rest.r.epochs].map((e) => [e.loss, e.accuracy, e.lr])).toEqual(straight.r.epochs.map((e) => [e.loss, e.accuracy, e.lr]));
+      expect(rest.r.valLoss).toBe(straight.r.valLoss);
+      rest.c.weights.forEach((w, i) => expect(Buffer.from(w.values.buffer).equals(Buffer.from(straight.c.weights[i].values.buffer)), w.name).toBe(true));
+      const slots = (c: TrainCheckpoint) => c.optimizer?.slots.map((x) => `${x.name} ${Buffer.from(x.values.buffer).toString('base64')}`);
+      expect(slots(rest.c)).toEqual(slots(straight.c));
+      expect(rest.c.optimizer?.scalars).toEqual(straight.c.optimizer?.scalars);
+      // A checkpoint the eager path wrote (same slot names and counters) continues on the graph path.
+      const eager = await run(1, undefined, 'eager');
+      expect(eager.c.optimizer?.slots.map((x) => x.name)).toEqual(first.c.optimizer?.slots.map((x) => x.name));
+      const mixed = await run(3, eager.c);
+      expect(mixed.r.epochs.map((e) => e.epoch)).toEqual([2, 3]);
+      mixed.r.epochs.forEach((e, i) => expect(Math.abs(e.loss - (rest.r.epochs[i]?.loss ?? 0)), `${extra.optimizer} epoch ${e.epoch}`).toBeLessThan(2e-2));
+    }
+  });
+
+  it('measures validation after every epoch through the graph and stops when told', async () => {
+    const r = await trainChild(CHILDREN[1], data, { ...OPTIONS, epochs: 4, everyEpoch: { stop: (epoch) => epoch === 2 } });
+    expect(r).toMatchObject({ status: 'ok', trainPath: 'graph', stoppedAt: 2, epochsTrained: 2 });
+    expect(r.curve).toHaveLength(2);
+    expect(r.score).toBe(r.curve?.[1]);
+    // The curve reads the graph's weights, not the tfjs model's initial ones.
+    const eager = await trainChild(CHILDREN[1], data, { ...OPTIONS, epochs: 4, trainPath: 'eager', everyEpoch: { stop: (epoch) => epoch === 2 } });
+    r.curve?.forEach((a, i) => expect(Math.abs(a - (eager.curve?.[i] ?? 0))).toBeLessThanOrEqual(1 / 12 + 1e-9));
   });
 
   it('moves trained weights into the tfjs model (batch-norm moving statistics too): its predictions match the graph\'s within 1e-5, also after save and load', async () => {

@@ -15,7 +15,9 @@ import { batches } from '../../data/batches.ts';
 import type { Batch, ImageSet, Normalization } from '../../data/types.ts';
 import type { NetworkPlan } from '../../genome/network/plan.ts';
 import { BN_EPSILON, BN_MOMENTUM } from '../../model/layers.ts';
-import type { OptimizerName } from '../optimizers.ts';
+import type { OptimizerName, WeightRef } from '../optimizers.ts';
+import type { OptimizerState } from '../../core/checkpoint.ts';
+import { ValidationError } from '../../core/errors.ts';
 import type { StepFigures } from '../train-step.ts';
 import type { StepSettings } from '../training-run.ts';
 import { buildTrainingGraph } from './training-graph.ts';
@@ -61,7 +63,10 @@ export function microSizes(n: number, micro: number): number[] {
 
 /** A child's graph in a session. */
 export class GraphChild {
-  private steps = 0;
+  /** Optimiser steps taken (a checkpoint's `iterations` included). */
+  private iterations = 0;
+  /** Adam's beta1^t and beta2^t as the next step uses them, kept in float32 as tfjs's Adam keeps them. */
+  private betaPowers = [Math.fround(ADAM.beta1), Math.fround(ADAM.beta2)];
 
   private constructor(
     private readonly session: GraphSession,
@@ -108,9 +113,8 @@ export class GraphChild {
       mask.dispose();
     }
     if (this.optimizer === 'adam') {
-      const t = this.steps + 1;
-      feeds.push(scalar('adam/beta1_power', ADAM.beta1 ** t), scalar('adam/beta2_power', ADAM.beta2 ** t),
-        scalar('adam/epsilon', ADAM.epsilon * Math.sqrt(1 - ADAM.beta2 ** t)));
+      const [b1, b2] = this.betaPowers;
+      feeds.push(scalar('adam/beta1_power', b1), scalar('adam/beta2_power', b2), scalar('adam/epsilon', ADAM.epsilon * Math.sqrt(1 - b2)));
     }
     return feeds;
   }
@@ -124,7 +128,7 @@ export class GraphChild {
   /** One optimiser step on the whole batch. */
   step(batch: Batch, settings: StepSettings): StepFigures {
     const [loss, total, correct] = this.runOn('train/step', batch, 0, batch.size, settings);
-    this.steps++;
+    this.stepTaken();
     return { loss, total, correct };
   }
 
@@ -145,8 +149,53 @@ export class GraphChild {
       start += size;
     }
     this.session.run(this.stepFeeds(null, settings), [], ['train/apply']);
-    this.steps++;
+    this.stepTaken();
     return figures;
+  }
+
+  private stepTaken(): void {
+    this.iterations++;
+    const [b1, b2] = this.betaPowers;
+    this.betaPowers = [Math.fround(b1 * Math.fround(ADAM.beta1)), Math.fround(b2 * Math.fround(ADAM.beta2))];
+  }
+
+  /** The slot variables of a trainable weight, with the kinds a checkpoint names them by (tfjs's). */
+  private slotsOf(weight: string): Array<[kind: string, variable: string]> {
+    return this.optimizer === 'adam' ? [['m', `${weight}/adam_m`], ['v', `${weight}/adam_v`]] : [['momentum', `${weight}/momentum`]];
+  }
+
+  /** The optimiser's state as plain data, slots named `<kind>:<weight>` kind-major in `refs` order (as the eager path's). */
+  exportOptimizer(refs: readonly WeightRef[]): OptimizerState {
+    const kinds = this.optimizer === 'adam' ? ['m', 'v'] : ['momentum'];
+    const order = kinds.flatMap((kind) => refs.map((r) => [kind, r] as const));
+    const values = this.session.run([], order.map(([kind, r]) => `${(this.slotsOf(r.name).find(([k]) => k === kind) as [string, string])[1]}/read`));
+    return {
+      name: this.optimizer,
+      iterations: this.iterations,
+      slots: order.map(([kind, r], i) => ({ name: `${kind}:${r.name}`, shape: [...r.shape], values: Float32Array.from(values[i].data) })),
+      scalars: this.optimizer === 'adam' ? { beta1Power: this.betaPowers[0], beta2Power: this.betaPowers[1] } : {},
+    };
+  }
+
+  /** Restores a state exported by the same kind of optimiser over the same weights (either path's), before the first step. */
+  importOptimizer(state: OptimizerState, refs: readonly WeightRef[]): void {
+    if (state.name !== this.optimizer) {
+      throw new ValidationError(`the checkpoint holds a ${state.name} optimiser, this child trains with ${this.optimizer}`, { field: 'optimizer' }, this.optimizer);
+    }
+    this.iterations = state.iterations;
+    const { beta1Power, beta2Power } = state.scalars;
+    if (typeof beta1Power === 'number' && typeof beta2Power === 'number') this.betaPowers = [beta1Power, beta2Power];
+    if (state.slots.length === 0) return;
+    const byName = new Map(state.slots.map((slot) => [slot.name, slot]));
+    const feeds = refs.flatMap((r) => this.slotsOf(r.name).map(([kind, variable]): Feed => {
+      const slot = byName.get(`${kind}:${r.name}`);
+      if (!slot || slot.shape.join('x') !== r.shape.join('x')) {
+        throw new ValidationError(`the checkpoint's ${state.name} state has ${slot ? `shape [${slot.shape.join(', ')}]` : 'no slot'} for weight '${r.name}' [${r.shape.join(', ')}]`,
+          { field: `optimizer.slots.${kind}:${r.name}` }, 'a state saved from the same network');
+      }
+      return [`${variable}/value`, Float32Array.from(slot.values), [...r.shape]];
+    }));
+    this.session.run(feeds, [], ['optimizer/set']);
   }
 
   /** Class probabilities (inference mode) of a batch of NHWC images; the caller disposes the result. */

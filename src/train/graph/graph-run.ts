@@ -8,6 +8,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Batch } from '../../data/types.ts';
 import type { NetworkPlan } from '../../genome/network/plan.ts';
+import { trainableRefs } from '../checkpoint.ts';
 import { plannedMicroBatch } from '../eager-run.ts';
 import { checkOptimizerOptions, DEFAULT_LR } from '../optimizers.ts';
 import type { TrainOptions } from '../train-options.ts';
@@ -30,8 +31,8 @@ export function openGraphRun(model: tf.LayersModel, plan: NetworkPlan, options: 
       // A micro-batch graph has no single-step output: a batch that fits is one micro-batch.
       micro !== undefined ? child.accumulatedStep(batch, micro, settings) : child.step(batch, settings),
     evaluate: async (set, evalOptions) => child.evaluate(set, evalOptions),
-    exportOptimizer: () => Promise.reject(new Error('the graph path does not export its optimiser state yet')),
-    importOptimizer: () => Promise.reject(new Error('the graph path does not import an optimiser state yet')),
+    exportOptimizer: async () => child.exportOptimizer(trainableRefs(model)),
+    importOptimizer: async (state) => child.importOptimizer(state, trainableRefs(model)),
     predict: (x) => child.predict(x),
     finish: () => child.moveWeightsToModel(),
     dispose: () => child.close(),

@@ -11,6 +11,10 @@
  * - moving statistics: v -= (v - batch) * (1 - momentum), with the batch variance unbiased back to the
  *   biased variance tfjs-layers keeps.
  *
+ * The slots are variables `<weight>/momentum` (SGD) or `<weight>/adam_m` and `<weight>/adam_v` (Adam), read
+ * through `<slot>/read` and set together by the target `optimizer/set` from placeholders `<slot>/value`, so
+ * a checkpoint can carry them.
+ *
  * Every update runs after its variable's read (a control input), and TensorFlow copies a variable's
  * buffer before updating it while a read of it is still in use, so the step's forward and backward
  * passes all see the weights as they were when the step began.
@@ -76,6 +80,13 @@ export function emitUpdates(ops: TfOps, u: UpdateInputs): string[] {
   const slots = new Map(trainable.map((w) => [w.name, adam
     ? [zeroVariable(`${w.name}/adam_m`, w.shape), zeroVariable(`${w.name}/adam_v`, w.shape)]
     : [zeroVariable(`${w.name}/momentum`, w.shape)]]));
+  // The optimiser's state for a checkpoint: each slot's read, and a target setting every slot from `<slot>/value`.
+  const sets = [...slots.entries()].flatMap(([name, vars]) => vars.map((v) => {
+    ops.read(`${v}/read`, v);
+    const shape = u.weights.find((w) => w.name === name)?.shape ?? [];
+    return ops.assign(`${v}/set`, v, ops.placeholder(`${v}/value`, 'float32', shape));
+  }));
+  ops.noOp('optimizer/set', sets);
   const wd = options.weightDecay;
   const decayedReads = u.weights.filter((w) => options.decayed.has(w.name)).map((w) => u.reads.get(w.name) as string);
   /** One optimiser update of `w` with gradient `g` (weight decay added). */
