@@ -222,17 +222,12 @@ function batchnorm(s: LayerScope, node: PlanNode, x: string, inShape: number[]):
   };
 }
 
-/** Layers without weights. */
-function weightless(s: LayerScope, node: PlanNode, xs: string[], inShapes: number[][]): LayerEmission {
+/** Pooling, padding and cropping: layers that move or pick pixels. */
+function spatial(s: LayerScope, node: PlanNode, x: string, inShape: number[]): LayerEmission {
   const { ops } = s;
   const p = `${s.prefix}${node.name}`;
   const spec = node.layer;
-  const [x] = xs;
   switch (spec.kind) {
-    case 'relu': {
-      const y = ops.unary(`${p}/Relu`, 'Relu', x);
-      return { out: y, backward: (dy) => ({ inputs: [ops.binary(grad(node.name, 'ReluGrad'), 'ReluGrad', dy, y)], weights: [] }) };
-    }
     case 'maxpool':
     case 'avgpool': {
       const k: [number, number] = [spec.pool, spec.pool];
@@ -246,18 +241,37 @@ function weightless(s: LayerScope, node: PlanNode, xs: string[], inShapes: numbe
         backward: (dy) => ({ inputs: [ops.avgPoolGrad(grad(node.name, 'AvgPoolGrad'), ops.shape(grad(node.name, 'input_shape'), x), dy, k, win)], weights: [] }),
       };
     }
-    case 'zeropad': {
-      const [h, w] = inShapes[0];
+    case 'zeropad':
       return {
         out: ops.pad(`${p}/Pad`, x, spec.pad),
-        backward: (dy) => ({ inputs: [ops.slice(grad(node.name, 'Slice'), dy, [0, spec.pad[0][0], spec.pad[1][0], 0], [-1, h, w, -1])], weights: [] }),
+        backward: (dy) => ({ inputs: [ops.slice(grad(node.name, 'Slice'), dy, [0, spec.pad[0][0], spec.pad[1][0], 0], [-1, inShape[0], inShape[1], -1])], weights: [] }),
       };
-    }
     case 'crop':
       return {
         out: ops.slice(`${p}/Slice`, x, [0, spec.crop[0][0], spec.crop[1][0], 0], [-1, ...node.shape.slice(0, 2), -1]),
         backward: (dy) => ({ inputs: [ops.pad(grad(node.name, 'Pad'), dy, spec.crop)], weights: [] }),
       };
+    default:
+      throw new Error(`graph: layer '${node.name}' of kind '${spec.kind}' is not a pooling, padding or cropping layer`);
+  }
+}
+
+/** Layers without weights. */
+function weightless(s: LayerScope, node: PlanNode, xs: string[], inShapes: number[][]): LayerEmission {
+  const { ops } = s;
+  const p = `${s.prefix}${node.name}`;
+  const spec = node.layer;
+  const [x] = xs;
+  switch (spec.kind) {
+    case 'relu': {
+      const y = ops.unary(`${p}/Relu`, 'Relu', x);
+      return { out: y, backward: (dy) => ({ inputs: [ops.binary(grad(node.name, 'ReluGrad'), 'ReluGrad', dy, y)], weights: [] }) };
+    }
+    case 'maxpool':
+    case 'avgpool':
+    case 'zeropad':
+    case 'crop':
+      return spatial(s, node, x, inShapes[0]);
     case 'zeros':
       return { out: ops.unary(`${p}/ZerosLike`, 'ZerosLike', x), backward: () => ({ inputs: [null], weights: [] }) };
     case 'identity':
