@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseTrainPath } from '../src/backends/native/graph/path.ts';
-import { GraphDefBuilder } from '../src/backends/native/graph/graph-def.ts';
+import { GraphDefBuilder, tfGraphProto } from '../src/backends/native/graph/graph-def.ts';
 import { GraphSession, openGraphSessions } from '../src/backends/native/graph/session.ts';
 import { TfOps } from '../src/backends/native/graph/tf-ops.ts';
 import { classifyFailure } from '../src/train/failures.ts';
@@ -18,7 +18,10 @@ import type { NasnetGenome } from '../src/genome/types.ts';
 import { stepFootprint } from '../src/backends/wasm/memory-plan.ts';
 import { buildModel } from '../src/model/builder.ts';
 import { fileHandler } from '../src/model/file-io.ts';
-import { GraphChild } from '../src/train/graph/graph-child.ts';
+import { ADAM, GraphChild } from '../src/train/graph/graph-child.ts';
+import { buildTrainingGraph } from '../src/train/graph/training-graph.ts';
+import type { GraphTuning } from '../src/train/graph/training-graph.ts';
+import { BN_EPSILON, BN_MOMENTUM } from '../src/model/layers.ts';
 import { trainChild, trainModel } from '../src/train/trainer.ts';
 import { decodeCheckpoint, encodeCheckpoint, type TrainCheckpoint } from '../src/core/checkpoint.ts';
 import { buildLargeScaleModel } from '../src/model/large-scale-builder.ts';
@@ -87,6 +90,37 @@ describe('the training path option', () => {
     expect(() => trainSettings({ trainPath: 'fast' })).toThrow(/field 'trainPath'.*accepted: auto, graph, eager/);
     expect(largeScaleSettings({ trainPath: 'graph' }).trainPath).toBe('graph');
     expect(() => largeScaleSettings({ trainPath: 1 })).toThrow(/field 'trainPath'/);
+  });
+});
+
+describe('the training graph', () => {
+  /** The inference nodes of the NASNet child's graph that run as one fused kernel: [fused ops, count]. */
+  function fusedInference(tuning?: GraphTuning): Map<string, number> {
+    const built = buildModel(NASNET, NASNET_NET, { seed: 1 });
+    const weights = built.model.weights.map((w) => ({ name: w.originalName, shape: w.shape.map(Number), trainable: w.trainable }));
+    const graph = buildTrainingGraph(built.plan, weights, {
+      epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 0, decayed: new Set(), adam: ADAM,
+      microBatches: false, ...(tuning !== undefined ? { tuning } : {}),
+    });
+    built.model.dispose();
+    const decoded = tfGraphProto().lookupType('tensorflow.GraphDef').toObject(tfGraphProto().lookupType('tensorflow.GraphDef').decode(graph.graphDef)) as
+      { node: { name: string; op: string; attr?: Record<string, { list?: { s?: Uint8Array[] } }> }[] };
+    const counts = new Map<string, number>();
+    for (const n of decoded.node.filter((d) => d.op === '_FusedConv2D')) {
+      expect(n.name.startsWith('infer/'), n.name).toBe(true);
+      const ops = (n.attr?.fused_ops?.list?.s ?? []).map((b) => Buffer.from(b).toString()).join('+');
+      counts.set(ops, (counts.get(ops) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  it('runs inference with each convolution, its batch norm and a ReLU reading that alone as one kernel, unless turned off', () => {
+    const fused = fusedInference();
+    expect(fused.get('FusedBatchNorm') ?? 0).toBeGreaterThan(0);
+    expect(fused.get('FusedBatchNorm+Relu') ?? 0).toBeGreaterThan(0);
+    // An option given as undefined is an option not given.
+    expect(fusedInference({ fuseInference: undefined })).toEqual(fused);
+    expect(fusedInference({ fuseInference: false }).size).toBe(0);
   });
 });
 

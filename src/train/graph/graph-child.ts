@@ -87,7 +87,7 @@ export class GraphChild {
       epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: options.optimizer, momentum: options.momentum ?? 0.9,
       nesterov: options.nesterov ?? true, weightDecay: options.weightDecay ?? 0, decayed, adam: ADAM, microBatches: options.microBatches ?? false,
       // TensorFlow's fused convolution and batch norm has CPU kernels only.
-      tuning: { ...options.tuning, fuseInference: gpu ? false : options.tuning?.fuseInference },
+      tuning: gpu ? { ...options.tuning, fuseInference: false } : options.tuning,
     });
     const session = GraphSession.open(graph.graphDef, { gpu, grappler: options.tuning?.grappler ?? gpu });
     const child = new GraphChild(session, model, weights, { rate: plan.dropout, width: graph.dropoutWidth }, options.optimizer, graph.nodes);

@@ -60,14 +60,15 @@ export interface LayerScope {
 
 /**
  * Inference: a batch norm whose input layer ends in a convolution (`conv.lastConv`) that feeds nothing else,
- * emitted as one fused kernel. The convolution's own nodes stay in the graph unused, and TensorFlow prunes
- * them from every run.
+ * emitted as one fused kernel; with `relu` (the ReLU layer that alone reads the batch norm) the ReLU joins
+ * it. Nodes left unused (the convolution's own, or the fused kernel without the ReLU) stay in the graph,
+ * and TensorFlow prunes them from every run.
  */
-export function fusedConvBatchNorm(s: LayerScope, bn: PlanNode, conv: NonNullable<LayerEmission['lastConv']>): string {
-  return s.ops.fusedConv2dBatchNorm(`${s.prefix}${bn.name}/FusedConv2D`, conv.x, conv.w, conv.win, {
+export function fusedConvBatchNorm(s: LayerScope, bn: PlanNode, conv: NonNullable<LayerEmission['lastConv']>, relu?: PlanNode): string {
+  return s.ops.fusedConv2dBatchNorm(`${s.prefix}${(relu ?? bn).name}/FusedConv2D`, conv.x, conv.w, conv.win, {
     scale: s.weight(`${bn.name}/gamma`), offset: s.weight(`${bn.name}/beta`), mean: s.weight(`${bn.name}/moving_mean`),
     variance: s.weight(`${bn.name}/moving_variance`), epsilon: s.epsilon,
-  });
+  }, relu !== undefined);
 }
 
 const pair = (v: number | [number, number]): [number, number] => (Array.isArray(v) ? v : [v, v]);

@@ -51,7 +51,7 @@ export interface GraphTuning {
   pointwiseMatMul?: boolean;
   /** A weightless layer repeated on the same input computed once. Default true. */
   shareRepeats?: boolean;
-  /** Inference: each convolution and the batch norm after it as one fused kernel (TensorFlow has it on CPU only). Default true. */
+  /** Inference: each convolution, the batch norm after it and a ReLU after that as one fused kernel (TensorFlow has it on CPU only). Default true. */
   fuseInference?: boolean;
 }
 
@@ -101,6 +101,8 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string,
   const same = new Map<string, string>();
   const computed = new Map<string, string>();
   const readers = new Map<string, number>();
+  // Inference: batch norms fused with their convolution, which a ReLU reading them alone can join.
+  const fusedBn = new Map<string, { bn: PlanNode; conv: NonNullable<LayerEmission['lastConv']> }>();
   for (const node of nodes) for (const i of node.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   for (const node of nodes) {
     if (node.layer.kind === 'input') continue;
@@ -108,6 +110,7 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string,
     const conv = emitted.get(node.inputs[0] ?? '')?.lastConv;
     if (scope.fuseConvBatchNorm === true && !scope.training && node.layer.kind === 'batchnorm' && conv !== undefined && readers.get(node.inputs[0]) === 1) {
       out.set(node.name, fusedConvBatchNorm(scope, node, conv));
+      fusedBn.set(node.name, { bn: node, conv });
       continue;
     }
     const key = share && SHAREABLE.has(node.layer.kind) ? `${JSON.stringify(node.layer)}(${xs.join(',')})` : undefined;
@@ -118,12 +121,23 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string,
       continue;
     }
     if (key !== undefined) computed.set(key, node.name);
+    // A ReLU joins the fused batch norm it reads when nothing else reads it (repeats of the ReLU shared).
+    const withBn = node.layer.kind === 'relu' ? fusedBn.get(node.inputs[0]) : undefined;
+    if (withBn !== undefined && (readers.get(node.inputs[0]) === 1 || (share && onlyReluReaders(nodes, node.inputs[0])))) {
+      out.set(node.name, fusedConvBatchNorm(scope, withBn.bn, withBn.conv, node));
+      continue;
+    }
     const shapes = node.inputs.map((i) => (byName.get(i) as PlanNode).shape);
     const e = emitLayer(scope, node, xs, shapes);
     out.set(node.name, e.out);
     emitted.set(node.name, e);
   }
   return { out, emitted, same };
+}
+
+/** Whether every layer reading `name` is a ReLU (all of them then share one output). */
+function onlyReluReaders(nodes: PlanNode[], name: string): boolean {
+  return nodes.every((n) => !n.inputs.includes(name) || (n.layer.kind === 'relu' && n.inputs.length === 1));
 }
 
 /** Emits the backward pass from `dLogits`; returns each trainable weight's gradient (weight read -> gradient). */
@@ -193,11 +207,13 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const dropoutNode = nodes.find((n) => n.layer.kind === 'dropout');
   const dropoutWidth = dropoutNode ? (dropoutNode.shape[0] ?? 0) : 0;
   const moments: BatchMoments[] = [];
+  // Each optimisation on unless asked off (an option given as undefined counts as not given).
+  const given = options.tuning ?? {};
+  const tuning = { pointwiseMatMul: given.pointwiseMatMul ?? true, shareRepeats: given.shareRepeats ?? true, fuseInference: given.fuseInference ?? true };
   const trainScope: LayerScope = {
-    ops, weight, training: true, prefix: '', epsilon: options.epsilon, moments, pointwiseMatMul: options.tuning?.pointwiseMatMul ?? true,
+    ops, weight, training: true, prefix: '', epsilon: options.epsilon, moments, pointwiseMatMul: tuning.pointwiseMatMul,
     ...(dropoutWidth > 0 ? { dropoutMask: ops.placeholder('dropout_mask', 'float32', [-1, dropoutWidth]) } : {}),
   };
-  const tuning = { pointwiseMatMul: true, shareRepeats: true, fuseInference: true, ...options.tuning };
   const fwd = forward(trainScope, nodes, plan.input, x, tuning.shareRepeats);
   const logits = fwd.out.get(plan.logits) as string;
   const xent = ops.sparseSoftmaxXent('loss/xent', logits, labels);

@@ -109,10 +109,12 @@ export class TfOps {
    * Inference only: a convolution and the batch norm after it in one kernel (TensorFlow's `_FusedConv2D`
    * with `FusedBatchNorm`, what its graph optimiser makes of the pair on CPU): y = bn(conv(x, w)).
    */
-  fusedConv2dBatchNorm(name: string, x: string, w: string, win: Window, bn: { scale: string; offset: string; mean: string; variance: string; epsilon: number }): string {
+  /** A convolution, the inference batch norm after it and, with `relu`, a ReLU: one CPU kernel. */
+  fusedConv2dBatchNorm(name: string, x: string, w: string, win: Window, bn: { scale: string; offset: string; mean: string; variance: string; epsilon: number }, relu = false): string {
+    const fused = (relu ? ['FusedBatchNorm', 'Relu'] : ['FusedBatchNorm']).map((f) => new TextEncoder().encode(f));
     return this.op(name, '_FusedConv2D', [x, w, bn.scale, bn.offset, bn.mean, bn.variance], {
       ...convAttrs(win), use_cudnn_on_gpu: attr.bool(true), explicit_paddings: attr.ints([]), TArgs: attr.types(['float32', 'float32', 'float32', 'float32']),
-      num_args: attr.int(4), num_host_args: attr.int(0), filter_format: attr.str('HWIO'), fused_ops: { list: { s: [new TextEncoder().encode('FusedBatchNorm')] } },
+      num_args: attr.int(4), num_host_args: attr.int(0), filter_format: attr.str('HWIO'), fused_ops: { list: { s: fused } },
       epsilon: attr.float(bn.epsilon), leakyrelu_alpha: attr.float(0.2),
     });
   }
