@@ -1,7 +1,7 @@
 /**
  * Which path a child's training steps take, and why: `graph` (the whole step, forward pass, loss,
- * backward pass and updates, as one TensorFlow graph in a session: Grappler and, on CPU, oneDNN's layout
- * and fusion rewrites apply, and the runtime plans the step's memory) where the active backend runs
+ * backward pass and updates, as one TensorFlow graph in a session: on CPU oneDNN's layout and fusion
+ * rewrites apply, on a GPU Grappler's passes, and the runtime plans the step's memory) where the active backend runs
  * graphs, else `eager` (tfjs runs the step kernel by kernel). The trainer and `nas doctor` both ask here.
  */
 import { ValidationError } from '../../../core/errors.ts';
@@ -19,7 +19,7 @@ export interface TrainPathChoice {
   reason: string;
 }
 
-const GRAPH_REASON = 'native TensorFlow runs each training step as one graph (Grappler and oneDNN rewrites, memory planned by the runtime)';
+const GRAPH_REASON = 'native TensorFlow runs each training step as one graph (oneDNN layout and fusion rewrites on CPU, Grappler on a GPU, memory planned by the runtime)';
 
 /**
  * The path for `requested` on the active backend. `graph` where the backend cannot run graphs is a
