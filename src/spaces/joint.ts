@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { ValidationError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
 import { type HparamAssignment, HparamsSpace, hparamsSpaceFromJSON } from './hparams.ts';
-import type { EncodingDim, SearchSpace } from './space.ts';
+import { type EncodingDim, type GraphView, type SearchSpace, encodingFeatures } from './space.ts';
 
 export const JOINT_SPACE_TYPE = 'joint';
 
@@ -116,6 +116,16 @@ export class JointSpace<A> implements SearchSpace<JointValue<A>> {
   hash(value: JointValue<A>): string {
     const text = `joint:${this.arch.hash(value.arch)}:${this.hparams.hash(value.hparams)}`;
     return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  }
+
+  /**
+   * The architecture's graphs and numbers (its encoding's features when it has no graphs), and the
+   * hyperparameters' encoding features under `hparams.`.
+   */
+  graphView(value: JointValue<A>): GraphView {
+    const arch = this.arch.graphView?.(value.arch) ?? { cells: [], numbers: encodingFeatures(this.arch.dims(), this.arch.encode(value.arch), 'arch.') };
+    const numbers = { ...arch.numbers, ...encodingFeatures(this.hparams.dims(), this.hparams.encode(value.hparams), 'hparams.') };
+    return { cells: arch.cells, numbers };
   }
 
   dims(): readonly EncodingDim[] {

@@ -9,6 +9,7 @@
  */
 import type { Rng } from '../core/rng.ts';
 import { ValidationError } from '../core/errors.ts';
+import { largeScaleGraph } from '../genome/cell-graph.ts';
 import { asArray, asChoice, fieldPath } from '../genome/check.ts';
 import { digest } from '../genome/hash.ts';
 import { hashLargeScale, largeScaleArchitecture, largeScaleCounts, largeScaleToJSON, LSE_MUTATIONS, validateLargeScaleGenome } from '../genome/large-scale.ts';
@@ -16,7 +17,7 @@ import type { LargeScaleGenome, LseLayer } from '../genome/large-scale.ts';
 import { DEFAULT_LSE_LIMITS, initialLargeScale, mutateLargeScale } from '../genome/large-scale-mutate.ts';
 import type { LseLimits } from '../genome/large-scale-mutate.ts';
 import { asInt, asNumber, checkType, configObject, optionalDescription, spaceName } from './config-fields.ts';
-import type { EncodingDim, SearchSpace } from './space.ts';
+import type { EncodingDim, GraphView, SearchSpace } from './space.ts';
 
 export const LSE_SPACE_TYPE = 'large-scale';
 
@@ -113,6 +114,11 @@ export class LargeScaleSpace implements SearchSpace<LargeScaleGenome> {
 
   hash(value: LargeScaleGenome): string {
     return hashLargeScale(value);
+  }
+
+  /** The backbone and its skips as one graph; the learning rate (log-normalised as in `encode`) as a number. */
+  graphView(value: LargeScaleGenome): GraphView {
+    return { cells: [largeScaleGraph(value)], numbers: { learningRate: this.encode(value)[0] } };
   }
 
   /** log learning rate, then the numbers of convolutions, one-to-one layers and skips. */

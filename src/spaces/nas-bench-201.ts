@@ -4,12 +4,13 @@
  * restrict the ops and describes the benchmark's macro skeleton for model builders.
  */
 import type { Rng } from '../core/rng.ts';
+import { nb201Graph } from '../genome/cell-graph.ts';
 import { genomeToJSON } from '../genome/genome.ts';
 import { hashNb201, mutateNb201, nb201ToArch, sampleNb201, validateNb201Genome } from '../genome/nb201.ts';
 import { NB201_EDGES, NB201_OPS } from '../genome/types.ts';
 import type { Nb201Genome, Nb201Op } from '../genome/types.ts';
 import { asInt, checkType, configObject, opList, optionalDescription, spaceName } from './config-fields.ts';
-import type { EncodingDim, SearchSpace } from './space.ts';
+import type { EncodingDim, GraphView, SearchSpace } from './space.ts';
 
 export const NB201_SPACE_TYPE = 'nas-bench-201';
 
@@ -93,6 +94,25 @@ export class Nb201Space implements SearchSpace<Nb201Genome> {
 
   hash(value: Nb201Genome): string {
     return hashNb201(value);
+  }
+
+  /** The cell as one graph (src/genome/cell-graph.ts); no other numbers. */
+  graphView(value: Nb201Genome): GraphView {
+    return { cells: [nb201Graph(value)], numbers: {} };
+  }
+
+  /** Every cell that differs in the op of one edge: 6 x (|ops| - 1), in edge order then op order. */
+  neighbours(value: Nb201Genome): Nb201Genome[] {
+    const out: Nb201Genome[] = [];
+    value.edges.forEach((current, k) => {
+      for (const op of this.config.ops) {
+        if (op === current) continue;
+        const edges = value.edges.slice() as Nb201Genome['edges'];
+        edges[k] = op;
+        out.push({ kind: 'nb201', edges });
+      }
+    });
+    return out;
   }
 
   /** One categorical per edge, in NB201_EDGES order, named like `edge 0->1`. */

@@ -5,15 +5,16 @@
  */
 import { ValidationError } from '../core/errors.ts';
 import type { Rng } from '../core/rng.ts';
+import { nasnetGraphs } from '../genome/cell-graph.ts';
 import { asObject, fieldPath, onlyKeys } from '../genome/check.ts';
 import { genomeToJSON } from '../genome/genome.ts';
-import { DEFAULT_NASNET_MUTATION, NASNET_CELLS, mutateNasnet, sampleNasnet, validateNasnetGenome } from '../genome/nasnet.ts';
+import { DEFAULT_NASNET_MUTATION, NASNET_CELLS, cloneNasnet, mutateNasnet, sampleNasnet, validateNasnetGenome } from '../genome/nasnet.ts';
 import type { NasnetMutationWeights } from '../genome/nasnet.ts';
 import { hashNasnet } from '../genome/nasnet-canonical.ts';
 import { NASNET_OPS } from '../genome/types.ts';
 import type { NasnetBlock, NasnetGenome, NasnetOp } from '../genome/types.ts';
 import { asInt, asNumber, checkType, configObject, opList, optionalDescription, spaceName } from './config-fields.ts';
-import type { EncodingDim, SearchSpace } from './space.ts';
+import type { EncodingDim, GraphView, SearchSpace } from './space.ts';
 
 export const NASNET_SPACE_TYPE = 'nasnet-cell';
 
@@ -123,6 +124,38 @@ export class NasnetCellSpace implements SearchSpace<NasnetGenome> {
 
   hash(value: NasnetGenome): string {
     return hashNasnet(value);
+  }
+
+  /** Both cells as graphs (src/genome/cell-graph.ts); no other numbers. */
+  graphView(value: NasnetGenome): GraphView {
+    return { cells: nasnetGraphs(value), numbers: {} };
+  }
+
+  /**
+   * Every genome one hidden-state or op mutation away: for each cell, block b and slot, each other
+   * earlier hidden state (1 + b) and each other op (|ops| - 1); in cell, block, slot order.
+   */
+  neighbours(value: NasnetGenome): NasnetGenome[] {
+    const out: NasnetGenome[] = [];
+    for (const cell of NASNET_CELLS) {
+      value[cell].blocks.forEach((block, b) => {
+        for (const slot of [0, 1] as const) {
+          for (let h = 0; h < 2 + b; h++) {
+            if (h === block.inputs[slot]) continue;
+            const g = cloneNasnet(value);
+            g[cell].blocks[b].inputs[slot] = h;
+            out.push(g);
+          }
+          for (const op of this.config.ops) {
+            if (op === block.ops[slot]) continue;
+            const g = cloneNasnet(value);
+            g[cell].blocks[b].ops[slot] = op;
+            out.push(g);
+          }
+        }
+      });
+    }
+    return out;
   }
 
   /** Per cell (normal, then reduction), per block b: input0, input1 (2 + b choices each), op0, op1. */

@@ -4,6 +4,7 @@
  * interface, so any strategy runs over any space.
  */
 import type { Rng } from '../core/rng.ts';
+import type { CellGraph } from '../genome/cell-graph.ts';
 
 /** One dimension of a space's fixed-length numeric encoding (for surrogate models: GP, TPE, KDE). */
 export type EncodingDim =
@@ -71,4 +72,41 @@ export interface SearchSpace<C> {
   distinctSize?(): number;
   /** A readable multi-line summary (what `nas space show` prints). */
   describe(): string;
+  /**
+   * Optional: the value as labelled cell graphs plus the numbers the graphs do not show, the one
+   * encoding graph predictors share (architecture and joint spaces). Absent: predictors use `encode`.
+   */
+  graphView?(value: C): GraphView;
+  /**
+   * Optional: every member one mutation away from `value` (it may list one network twice, e.g. cells
+   * equal up to dead edges), for local search. Absent where the neighbourhood is not a small finite
+   * set (continuous parameters, growing networks): local search then samples `mutate`.
+   */
+  neighbours?(value: C): C[];
+}
+
+/** What graph predictors see of a value (`SearchSpace.graphView`). */
+export interface GraphView {
+  /** The value's cells in op-on-node form (src/genome/cell-graph.ts); labels name the cell they belong to. */
+  cells: CellGraph[];
+  /** Named numeric features the cells do not show (a learning rate, a joint space's hyperparameters), about [0, 1]. */
+  numbers: Record<string, number>;
+}
+
+/**
+ * Named numeric features of an encoded vector (`space.encode`): floats and ints as encoded ([0, 1]),
+ * each categorical as a one-hot `name=choice`, and for every active dimension a flag `name?` = 1, so an
+ * inactive conditional parameter differs from one set to 0. `prefix` goes before every name.
+ */
+export function encodingFeatures(dims: readonly EncodingDim[], vector: readonly number[], prefix = ''): Record<string, number> {
+  const out: Record<string, number> = {};
+  dims.forEach((dim, i) => {
+    const x = vector[i];
+    if (!Number.isFinite(x)) return;
+    const name = `${prefix}${dim.name}`;
+    out[`${name}?`] = 1;
+    if (dim.kind === 'categorical') out[`${name}=${dim.choices[Math.round(x)] ?? Math.round(x)}`] = 1;
+    else out[name] = x;
+  });
+  return out;
 }
