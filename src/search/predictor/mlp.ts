@@ -1,0 +1,213 @@
+/**
+ * A small multilayer perceptron for regression, in plain typed-array code: ReLU hidden layers, a linear
+ * output, mean-squared error, Adam, seeded He initialisation and seeded minibatches. Inputs are sparse
+ * feature vectors (index, value pairs): the path features of a cell have a handful of non-zero entries
+ * out of hundreds, so the first layer costs what the non-zero entries cost.
+ *
+ * This is the predictor of BANANAS (White et al. 2021); an ensemble of these (./ensemble.ts) gives
+ * the mean and spread that the acquisition uses.
+ */
+import type { Rng } from '../../core/rng.ts';
+
+/** A sparse input vector: parallel arrays of feature indices and their values. */
+export interface SparseRow {
+  index: Int32Array;
+  value: Float64Array;
+}
+
+/** How an MLP is shaped and trained. */
+export interface MlpOptions {
+  /** Width of each hidden layer. Default [32, 32]. */
+  hidden?: readonly number[];
+  /** Adam steps (minibatches) per fit, whatever the number of rows. Default 300. */
+  steps?: number;
+  /** Rows per minibatch (all rows when fewer). Default 32. */
+  batchSize?: number;
+  /** Adam learning rate; it decays linearly to a tenth over the steps. Default 0.01. */
+  learningRate?: number;
+  /** L2 penalty on the weights (not biases). Default 1e-4. */
+  weightDecay?: number;
+}
+
+const DEFAULTS: Required<MlpOptions> = { hidden: [32, 32], steps: 300, batchSize: 32, learningRate: 0.01, weightDecay: 1e-4 };
+
+/** The resolved options with their defaults. */
+export function mlpDefaults(options: MlpOptions = {}): Required<MlpOptions> {
+  return { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) };
+}
+
+interface Layer {
+  inputs: number;
+  outputs: number;
+  /** Row-major [inputs][outputs]. */
+  w: Float64Array;
+  b: Float64Array;
+}
+
+/** Adam moments of one parameter array. */
+interface Moments {
+  m: Float64Array;
+  v: Float64Array;
+}
+
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+const EPS = 1e-8;
+
+export class Mlp {
+  private readonly layers: Layer[];
+  private readonly o: Required<MlpOptions>;
+
+  /** A network for `inputs` features with weights drawn from `rng` (He normal; zero biases). */
+  constructor(inputs: number, rng: Rng, options: MlpOptions = {}) {
+    this.o = mlpDefaults(options);
+    const widths = [inputs, ...this.o.hidden, 1];
+    this.layers = [];
+    for (let l = 0; l + 1 < widths.length; l++) {
+      const [nIn, nOut] = [widths[l], widths[l + 1]];
+      const w = new Float64Array(nIn * nOut);
+      // Sparse inputs: scale the first layer by the typical number of active features, not all of them.
+      const fanIn = l === 0 ? Math.min(nIn, 16) : nIn;
+      const scale = Math.sqrt(2 / Math.max(1, fanIn));
+      for (let i = 0; i < w.length; i++) w[i] = rng.normal(0, scale);
+      this.layers.push({ inputs: nIn, outputs: nOut, w, b: new Float64Array(nOut) });
+    }
+  }
+
+  /** Fits the network to `rows` and targets `y` (already normalised), from its current weights. */
+  fit(rows: readonly SparseRow[], y: ArrayLike<number>, rng: Rng): void {
+    const n = rows.length;
+    if (n === 0) return;
+    const { steps, batchSize, learningRate, weightDecay } = this.o;
+    const moments = this.layers.map((l) => ({ w: zeros(l.w.length), b: zeros(l.b.length) }));
+    const grads = this.layers.map((l) => ({ w: new Float64Array(l.w.length), b: new Float64Array(l.b.length) }));
+    const acts = this.allocActivations();
+    const deltas = this.layers.map((l) => new Float64Array(l.inputs));
+    const batch = Math.min(batchSize, n);
+    let order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+    let cursor = 0;
+    for (let step = 1; step <= steps; step++) {
+      for (const g of grads) {
+        g.w.fill(0);
+        g.b.fill(0);
+      }
+      for (let k = 0; k < batch; k++) {
+        if (cursor === n) {
+          order = rng.shuffle(order);
+          cursor = 0;
+        }
+        const i = order[cursor++];
+        const out = this.forward(rows[i], acts);
+        this.backward(rows[i], acts, deltas, (2 * (out - y[i])) / batch, grads);
+      }
+      const lr = learningRate * (1 - (0.9 * (step - 1)) / Math.max(1, steps - 1));
+      this.layers.forEach((layer, l) => {
+        adam(layer.w, grads[l].w, moments[l].w, step, lr, weightDecay);
+        adam(layer.b, grads[l].b, moments[l].b, step, lr, 0);
+      });
+    }
+  }
+
+  /** The prediction for one row. */
+  predict(row: SparseRow): number {
+    return this.forward(row, this.allocActivations());
+  }
+
+  /** Predictions for many rows. */
+  predictAll(rows: readonly SparseRow[]): Float64Array {
+    const acts = this.allocActivations();
+    const out = new Float64Array(rows.length);
+    rows.forEach((row, i) => (out[i] = this.forward(row, acts)));
+    return out;
+  }
+
+  private allocActivations(): Float64Array[] {
+    return this.layers.map((l) => new Float64Array(l.outputs));
+  }
+
+  /** Fills `acts[l]` with each layer's output (after ReLU for hidden layers); returns the output. */
+  private forward(row: SparseRow, acts: Float64Array[]): number {
+    const first = this.layers[0];
+    const a0 = acts[0];
+    a0.set(first.b);
+    for (let k = 0; k < row.index.length; k++) {
+      const x = row.value[k];
+      const base = row.index[k] * first.outputs;
+      for (let j = 0; j < first.outputs; j++) a0[j] += x * first.w[base + j];
+    }
+    if (this.layers.length > 1) relu(a0);
+    for (let l = 1; l < this.layers.length; l++) {
+      const layer = this.layers[l];
+      const input = acts[l - 1];
+      const out = acts[l];
+      out.set(layer.b);
+      for (let i = 0; i < layer.inputs; i++) {
+        const x = input[i];
+        if (x === 0) continue;
+        const base = i * layer.outputs;
+        for (let j = 0; j < layer.outputs; j++) out[j] += x * layer.w[base + j];
+      }
+      if (l + 1 < this.layers.length) relu(out);
+    }
+    return acts[this.layers.length - 1][0];
+  }
+
+  /**
+   * Adds the gradient of one row's loss (d loss / d output = `dOut`) to `grads`; `deltas[l]` is scratch
+   * space for the gradient with respect to layer l's input.
+   */
+  private backward(row: SparseRow, acts: Float64Array[], deltas: Float64Array[], dOut: number, grads: Array<{ w: Float64Array; b: Float64Array }>): void {
+    const last = this.layers.length - 1;
+    let delta: Float64Array = new Float64Array([dOut]);
+    for (let l = last; l >= 1; l--) {
+      const layer = this.layers[l];
+      const input = acts[l - 1];
+      const g = grads[l];
+      const back = deltas[l];
+      for (let j = 0; j < layer.outputs; j++) g.b[j] += delta[j];
+      for (let i = 0; i < layer.inputs; i++) {
+        const x = input[i];
+        if (x === 0) {
+          back[i] = 0; // ReLU was off: no gradient flows back, and this row adds nothing to w
+          continue;
+        }
+        const base = i * layer.outputs;
+        let s = 0;
+        for (let j = 0; j < layer.outputs; j++) {
+          g.w[base + j] += x * delta[j];
+          s += layer.w[base + j] * delta[j];
+        }
+        back[i] = s;
+      }
+      delta = back;
+    }
+    const first = this.layers[0];
+    const g = grads[0];
+    for (let j = 0; j < first.outputs; j++) g.b[j] += delta[j];
+    for (let k = 0; k < row.index.length; k++) {
+      const x = row.value[k];
+      const base = row.index[k] * first.outputs;
+      for (let j = 0; j < first.outputs; j++) g.w[base + j] += x * delta[j];
+    }
+  }
+}
+
+function zeros(n: number): Moments {
+  return { m: new Float64Array(n), v: new Float64Array(n) };
+}
+
+function relu(a: Float64Array): void {
+  for (let j = 0; j < a.length; j++) if (a[j] < 0) a[j] = 0;
+}
+
+/** One Adam update of `param` with gradient `grad` (plus `decay` x param), in place. */
+function adam(param: Float64Array, grad: Float64Array, mom: Moments, step: number, lr: number, decay: number): void {
+  const c1 = 1 - BETA1 ** step;
+  const c2 = 1 - BETA2 ** step;
+  for (let i = 0; i < param.length; i++) {
+    const g = grad[i] + decay * param[i];
+    mom.m[i] = BETA1 * mom.m[i] + (1 - BETA1) * g;
+    mom.v[i] = BETA2 * mom.v[i] + (1 - BETA2) * g * g;
+    param[i] -= (lr * (mom.m[i] / c1)) / (Math.sqrt(mom.v[i] / c2) + EPS);
+  }
+}

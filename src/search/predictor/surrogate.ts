@@ -1,0 +1,128 @@
+/**
+ * The predictor the predictor-guided strategies share: features of the space's values
+ * (./features.ts) and one of two models fitted on them, a Gaussian process with an isotropic Matern
+ * kernel (./feature-gp.ts; milliseconds) or BANANAS's ensemble of MLPs (./ensemble.ts; a few hundred
+ * milliseconds), trained on the copula transform of the scores: each score is replaced by the normal
+ * quantile of its rank, so a model sees the order of the results, never their scale, and a few
+ * failed-looking outliers (an accuracy of 10%) do not flatten the differences among the good ones.
+ */
+import { Rng } from '../../core/rng.ts';
+import type { SearchSpace } from '../../spaces/space.ts';
+import { choiceOption, numberOption } from '../gp/options.ts';
+import { ndtri } from '../normal.ts';
+import { MlpEnsemble } from './ensemble.ts';
+import { FeatureGp } from './feature-gp.ts';
+import { FeatureEncoder } from './features.ts';
+import type { SparseRow } from './mlp.ts';
+
+/** The models a predictor may use. */
+export const PREDICTORS = ['gp', 'mlp'] as const;
+export type PredictorKind = (typeof PREDICTORS)[number];
+
+/** Options of the predictor (strategy options of the same names). */
+export interface PredictorOptions {
+  /** `gp`: Gaussian process on the features; `mlp`: BANANAS's ensemble of MLPs. Default per strategy. */
+  predictor?: PredictorKind;
+  /** MLPs in the ensemble (`mlp` only). Default 5. */
+  members?: number;
+  /** Adam steps per MLP per fit (`mlp` only). Default 300. */
+  steps?: number;
+}
+
+/** Mean and standard deviation of the prediction for each value, in copula units (higher is better). */
+export interface Prediction {
+  mean: Float64Array;
+  std: Float64Array;
+}
+
+/** A fitted predictor. */
+export interface FittedPredictor<C> {
+  /** The copula-transformed training targets, in the order given to `fit`. */
+  targets: readonly number[];
+  predict(values: readonly C[]): Prediction;
+}
+
+/**
+ * Normal scores of ranks: the i-th smallest of n scores becomes ndtri((i + 1/2) / n); tied scores
+ * share the mean of their normal scores.
+ */
+export function copulaTargets(scores: readonly number[]): number[] {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
+  const out = new Array<number>(n);
+  for (let start = 0; start < n; ) {
+    let end = start;
+    while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
+    let sum = 0;
+    for (let k = start; k <= end; k++) sum += ndtri((k + 0.5) / n);
+    for (let k = start; k <= end; k++) out[order[k]] = sum / (end - start + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
+/** The option names `readPredictorOptions` reads. */
+export const PREDICTOR_OPTIONS = ['predictor', 'members', 'steps'] as const;
+
+/** Reads the predictor options of a strategy's options; errors name the option and what is accepted. */
+export function readPredictorOptions(options: Readonly<Record<string, unknown>>, fallback: PredictorKind): Required<PredictorOptions> {
+  return {
+    predictor: choiceOption(options, 'predictor', fallback, PREDICTORS),
+    members: numberOption(options, 'members', 5, { integer: true, min: 1 }),
+    steps: numberOption(options, 'steps', 300, { integer: true, min: 1 }),
+  };
+}
+
+/** Fits predictors of one space; keeps the feature cache between fits. */
+export class Predictor<C> {
+  private readonly encoder: FeatureEncoder<C>;
+  private readonly options: Required<PredictorOptions>;
+
+  constructor(space: SearchSpace<C>, options: Required<PredictorOptions>) {
+    this.encoder = new FeatureEncoder(space);
+    this.options = options;
+  }
+
+  /**
+   * Fits on `values` with `scores` (at least one). `fantasies` join the training set with targets
+   * already in copula units (pending trials at a prediction: the kriging believer). `seed` drives the
+   * MLPs' initialisation and minibatches; the GP uses no randomness.
+   */
+  fit(values: readonly C[], scores: readonly number[], seed: number, fantasies?: { values: readonly C[]; targets: readonly number[] }): FittedPredictor<C> {
+    const all = fantasies ? [...values, ...fantasies.values] : values;
+    const vocab = this.encoder.vocabulary(all);
+    const rows = all.map((v) => this.encoder.row(v, vocab));
+    const targets = copulaTargets(scores);
+    const y = fantasies ? [...targets, ...fantasies.targets] : targets;
+    const rowsOf = (list: readonly C[]): SparseRow[] => list.map((v) => this.encoder.row(v, vocab));
+    if (this.options.predictor === 'gp') {
+      const gp = new FeatureGp(rows, y);
+      return { targets, predict: (list) => gp.predict(rowsOf(list)) };
+    }
+    const ensemble = new MlpEnsemble(rows, y, vocab.size, Rng.seeded(seed), { members: this.options.members, steps: this.options.steps });
+    return {
+      targets,
+      predict: (list) => {
+        const p = ensemble.predict(rowsOf(list));
+        return { mean: p.mean, std: p.std };
+      },
+    };
+  }
+}
+
+/**
+ * Independent Thompson sampling (BANANAS): one draw from N(mean, std^2) per candidate, the largest
+ * wins. Returns the winner's index (-1 for no candidates).
+ */
+export function thompsonPick(p: Prediction, rng: Rng): number {
+  let best = -1;
+  let bestDraw = -Infinity;
+  for (let i = 0; i < p.mean.length; i++) {
+    const draw = rng.normal(p.mean[i], p.std[i]);
+    if (draw > bestDraw) {
+      bestDraw = draw;
+      best = i;
+    }
+  }
+  return best;
+}
