@@ -3,6 +3,7 @@
  * Import this file (not the registry alone) where strategies are built by name.
  */
 import './asha.ts';
+import './bananas.ts';
 import './bo.ts';
 import './bohb.ts';
 import './evolution/aging.ts';
@@ -10,6 +11,7 @@ import './evolution/large-scale.ts';
 import './grid.ts';
 import './hyperband.ts';
 import './pbt.ts';
+import './local-search.ts';
 import './random.ts';
 import './tpe.ts';
 

@@ -1,0 +1,138 @@
+/**
+ * Predictor-guided search in the manner of BANANAS (White, Neiswanger and Savani 2021, "BANANAS:
+ * Bayesian Optimization with Neural Architectures for Neural Architecture Search"):
+ *
+ * 1. `initial` random architectures.
+ * 2. Then, for every ask, a predictor is fitted on every result so far (by default an ensemble of
+ *    `members` MLPs on the path encoding of the cells; `predictor: gp` uses a Gaussian process on the
+ *    same features), candidates are made by mutating the best architectures found (every unknown
+ *    neighbour of the `parents` best, `mutants` two-mutation children of them) plus `randomCandidates`
+ *    uniform draws, and independent Thompson sampling picks one: a draw from each candidate's
+ *    predictive distribution, the largest wins.
+ *
+ * Never proposes a known network (canonical hash): candidates exclude every asked architecture.
+ * Parallel asks: with `pending: believer` (default) each pending architecture joins the training set
+ * at the predictor's mean for it (kriging believer), so the next ask is steered away from what is
+ * being evaluated; with `exclude` pending architectures are only left out of the candidates.
+ */
+import { UsageError } from '../core/errors.ts';
+import { Rng, type RngState } from '../core/rng.ts';
+import type { SearchSpace } from '../spaces/space.ts';
+import { CandidateSet, freshValue } from './candidates.ts';
+import { choiceOption, numberOption } from './gp/options.ts';
+import { KnownTrials } from './known-trials.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
+import { registerStrategy, type StrategyContext } from './registry.ts';
+import type { AskResult, Outcome, Strategy } from './strategy.ts';
+import type { TrialHistoryState } from './trial-history.ts';
+
+/** Options of predictor-guided search. */
+export interface BananasOptions extends PredictorOptions {
+  /** Random architectures before the predictor is used. Default 10. */
+  initial?: number;
+  /** How many of the best architectures found are mutated into candidates. Default 10. */
+  parents?: number;
+  /** Children two mutations away from a parent, added to the candidates. Default 50. */
+  mutants?: number;
+  /** Uniform draws added to the candidates. Default 20. */
+  randomCandidates?: number;
+  /** Mutations drawn as a parent's neighbourhood where the space lists no neighbours. Default 30. */
+  neighbourSamples?: number;
+  /** How pending architectures enter the predictor: `believer` or `exclude`. Default `believer`. */
+  pending?: 'believer' | 'exclude';
+}
+
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', ...PREDICTOR_OPTIONS];
+
+interface BananasState {
+  version: 1;
+  strategy: 'bananas';
+  rng: RngState;
+  history: TrialHistoryState;
+}
+
+export class Bananas<C> implements Strategy<C> {
+  readonly name = 'bananas';
+  private readonly space: SearchSpace<C>;
+  private readonly o: Required<BananasOptions>;
+  private readonly trials: KnownTrials<C>;
+  private readonly predictor: Predictor<C>;
+  private rng: Rng;
+
+  constructor(space: SearchSpace<C>, rng: Rng, options: Readonly<Record<string, unknown>> = {}) {
+    this.space = space;
+    this.rng = rng;
+    this.o = {
+      ...readPredictorOptions(options, 'mlp'),
+      initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
+      parents: numberOption(options, 'parents', 10, { integer: true, min: 1 }),
+      mutants: numberOption(options, 'mutants', 50, { integer: true, min: 0 }),
+      randomCandidates: numberOption(options, 'randomCandidates', 20, { integer: true, min: 0 }),
+      neighbourSamples: numberOption(options, 'neighbourSamples', 30, { integer: true, min: 1 }),
+      pending: choiceOption(options, 'pending', 'believer', ['believer', 'exclude'] as const),
+    };
+    this.trials = new KnownTrials(space, 'bananas');
+    this.predictor = new Predictor(space, this.o);
+  }
+
+  ask(): AskResult<C> {
+    const pending = this.trials.pending();
+    const done = this.trials.completed();
+    if (this.trials.history.asked < this.o.initial || done.length < 2) {
+      const v = freshValue(this.space, this.trials.known, this.rng);
+      if (v !== undefined) return this.suggest(v);
+      return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
+    }
+    const candidates = this.candidates(done.map((t) => ({ config: t.config, score: t.score as number })));
+    if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
+    const values = done.map((t) => t.config);
+    const scores = done.map((t) => t.score as number);
+    let fitted = this.predictor.fit(values, scores, this.rng.seedUint32());
+    if (this.o.pending === 'believer' && pending.length > 0) {
+      const believed = pending.map((t) => t.config);
+      const targets = Array.from(fitted.predict(believed).mean);
+      fitted = this.predictor.fit(values, scores, this.rng.seedUint32(), { values: believed, targets });
+    }
+    return this.suggest(candidates[thompsonPick(fitted.predict(candidates), this.rng)]);
+  }
+
+  tell(id: number, outcome: Outcome): void {
+    this.trials.tell(id, outcome);
+  }
+
+  saveState(): BananasState {
+    return { version: 1, strategy: 'bananas', rng: this.rng.state(), history: this.trials.save() };
+  }
+
+  loadState(state: unknown): void {
+    const s = state as BananasState;
+    if (!s || s.version !== 1 || s.strategy !== 'bananas') throw new UsageError('bananas: not a saved bananas state (version 1)');
+    this.rng = Rng.fromState(s.rng);
+    this.trials.load(s.history);
+  }
+
+  private suggest(config: C): AskResult<C> {
+    return { kind: 'suggestion', suggestion: this.trials.propose(config) };
+  }
+
+  /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */
+  private candidates(done: ReadonlyArray<{ config: C; score: number }>): C[] {
+    const parents = done
+      .map((t, i) => ({ ...t, i }))
+      .sort((a, b) => b.score - a.score || a.i - b.i)
+      .slice(0, this.o.parents)
+      .map((t) => t.config);
+    const set = new CandidateSet(this.space, this.trials.known);
+    for (const p of parents) set.addNeighbours(p, this.rng, this.o.neighbourSamples);
+    set.addMutants(parents, this.o.mutants, 2, this.rng);
+    set.addFresh(this.o.randomCandidates, this.rng);
+    return set.values();
+  }
+}
+
+/** Factory for the registry; options in BananasOptions. */
+export function createBananas(ctx: StrategyContext): Strategy<unknown> {
+  return new Bananas(ctx.space, ctx.rng, ctx.options);
+}
+
+registerStrategy('bananas', createBananas, BANANAS_OPTIONS);
