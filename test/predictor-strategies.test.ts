@@ -1,0 +1,102 @@
+/**
+ * Behaviour of the predictor-guided strategies beyond the conformance suite: local-search climbs by
+ * first improvement and its predictor saves evaluations, neither strategy ever proposes a known
+ * network (not even when the space runs out, where they answer `done`), parallel asks stay distinct,
+ * and bad options are refused with the option's name.
+ */
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../src/core/errors.ts';
+import { Rng } from '../src/core/rng.ts';
+import { Bananas } from '../src/search/bananas.ts';
+import { LocalSearch } from '../src/search/local-search.ts';
+import type { Strategy, Suggestion } from '../src/search/strategy.ts';
+import { Nb201Space } from '../src/spaces/nas-bench-201.ts';
+import type { Nb201Genome } from '../src/genome/types.ts';
+
+const space = new Nb201Space();
+const TARGET: Nb201Genome['edges'] = ['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_1x1', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3'];
+/** A smooth toy objective: how many edges carry the target's op, with a small weight per edge. */
+const score = (g: Nb201Genome): number => g.edges.reduce((s, op, i) => s + (op === TARGET[i] ? 1 + i / 20 : 0), 0);
+const OPTIMUM = score({ kind: 'nb201', edges: TARGET });
+
+/** Asks and tells one trial at a time until `budget` suggestions or `done`; returns the suggestions. */
+function drive(s: Strategy<Nb201Genome>, budget: number): Array<Suggestion<Nb201Genome>> {
+  const out: Array<Suggestion<Nb201Genome>> = [];
+  while (out.length < budget) {
+    const r = s.ask();
+    if (r.kind === 'done') break;
+    if (r.kind === 'wait') throw new Error('waits with nothing pending');
+    out.push(r.suggestion);
+    s.tell(r.suggestion.id, { status: 'ok', score: score(r.suggestion.config) });
+  }
+  return out;
+}
+
+const differ = (a: Nb201Genome, b: Nb201Genome): number => a.edges.filter((op, i) => op !== b.edges[i]).length;
+
+describe('local-search', () => {
+  it('moves to the first neighbour that improves and then evaluates that one\u2019s neighbours', () => {
+    const s = new LocalSearch(space, Rng.seeded(1), { initial: 5, order: 'random' });
+    const asked = drive(s, 40);
+    const best: Array<Suggestion<Nb201Genome>> = [asked.slice(0, 5).reduce((a, b) => (score(b.config) > score(a.config) ? b : a))];
+    for (const t of asked.slice(5)) {
+      const current = best[best.length - 1];
+      if (differ(t.config, current.config) !== 1) break; // a restart after a local optimum
+      if (score(t.config) > score(current.config)) best.push(t);
+    }
+    expect(best.length).toBeGreaterThan(2);
+    for (let i = 1; i < best.length; i++) expect(score(best[i].config)).toBeGreaterThan(score(best[i - 1].config));
+  });
+
+  it('finds the optimum of a smooth objective, in fewer evaluations with the predictor than in random order', () => {
+    const evaluationsToOptimum = (order: 'predictor' | 'random', seed: number): number => {
+      const asked = drive(new LocalSearch(space, Rng.seeded(seed), { order }), 150);
+      const at = asked.findIndex((t) => score(t.config) === OPTIMUM);
+      expect(at).toBeGreaterThanOrEqual(0);
+      return at + 1;
+    };
+    const seeds = [1, 2, 3, 4, 5, 6];
+    const mean = (order: 'predictor' | 'random'): number => seeds.reduce((s, k) => s + evaluationsToOptimum(order, k), 0) / seeds.length;
+    expect(mean('predictor')).toBeLessThan(mean('random'));
+  });
+});
+
+describe.each([
+  ['local-search', (seed: number, ops?: Nb201Space): Strategy<Nb201Genome> => new LocalSearch(ops ?? space, Rng.seeded(seed), {})],
+  ['bananas', (seed: number, ops?: Nb201Space): Strategy<Nb201Genome> => new Bananas(ops ?? space, Rng.seeded(seed), { predictor: 'gp' })],
+])('%s', (_name, make) => {
+  it('never proposes a network twice in 200 evaluations', () => {
+    const asked = drive(make(3), 200);
+    expect(asked).toHaveLength(200);
+    expect(new Set(asked.map((t) => space.hash(t.config))).size).toBe(200);
+  });
+
+  it('answers done, never a duplicate, once every network of a small space is known', () => {
+    // none and nor_conv_3x3 only: 64 cells, fewer networks once dead edges are ignored.
+    const tiny = new Nb201Space({ ops: ['none', 'nor_conv_3x3'] });
+    const asked = drive(make(4, tiny), 1000);
+    const hashes = new Set(asked.map((t) => tiny.hash(t.config)));
+    expect(hashes.size).toBe(asked.length);
+    expect(asked.length).toBe(tiny.distinctNetworks());
+  });
+
+  it('hands out distinct networks to parallel asks', () => {
+    const s = make(5);
+    drive(s, 20);
+    const batch: Array<Suggestion<Nb201Genome>> = [];
+    for (let k = 0; k < 4; k++) {
+      const r = s.ask();
+      if (r.kind === 'suggestion') batch.push(r.suggestion);
+    }
+    expect(batch.length).toBeGreaterThan(0);
+    expect(new Set(batch.map((t) => space.hash(t.config))).size).toBe(batch.length);
+  });
+});
+
+describe('bananas', () => {
+  it('refuses a bad option, naming it', () => {
+    expect(() => new Bananas(space, Rng.seeded(1), { predictor: 'forest' })).toThrow(ValidationError);
+    expect(() => new Bananas(space, Rng.seeded(1), { predictor: 'forest' })).toThrow(/options.predictor.*'gp', 'mlp'/);
+    expect(() => new LocalSearch(space, Rng.seeded(1), { initial: 0 })).toThrow(/options.initial/);
+  });
+});
