@@ -2,17 +2,27 @@
  * NAS-Bench-201 protocol on the shared CIFAR-10 table: each strategy searches with `valid_12` (the
  * 12-epoch validation accuracy) for 100 evaluations, and the child it picks (the best by valid_12) is
  * reported by `test_200` (never used to choose). Mean ± std over many seeds, next to the published
- * figures. Runs through the same Runner as `nas evolve` and `nas search` (in memory, inline table
- * lookups), so duplicates (same canonical hash: cells equal up to dead edges) are not evaluated twice
- * and do not count against the budget: every run makes `budget` distinct evaluations (with
- * --count-duplicates a run stops after `budget` children instead, as a simulation that re-looks-up
- * duplicates would).
+ * figures and a Welch t against a reference measured on the same protocol (Optuna's TPE, by
+ * bench/optuna-nas-bench-201.py; --reference). Runs through the same Runner as `nas evolve` and
+ * `nas search` (in memory, inline table lookups).
  *
- *   npx tsx bench/nas-bench-201.ts [--strategies all|aging,random,...] [--seeds 100] [--budget 100] [--table <csv>]
- *                                  [--population 10] [--sample 3] [--count-duplicates]
- *                                  [--options <strategy>=<json> ...]
+ * Two counting rules (--rules, both by default):
+ * - `distinct`: duplicates (same canonical hash: cells equal up to dead edges) are not evaluated twice
+ *   and do not count against the budget: every run makes `budget` distinct evaluations;
+ * - `counted`: a run stops after `budget` children, duplicates included, as a simulation that looks
+ *   duplicates up again does (the peers' protocol, and Optuna's).
+ * A `counted` run with no duplicate is the `distinct` run of the same seed (the runner makes the same
+ * asks and stops at the same child), so its pick is reused there and the line says how many were.
  *
- * Option sets of this protocol (PROTOCOL_OPTIONS; --options replaces a strategy's):
+ *   npx tsx bench/nas-bench-201.ts [--strategies all|aging,random,...] [--seeds 200] [--budget 100]
+ *        [--rules distinct,counted] [--workers 1] [--population 10] [--sample 3] [--table <csv>]
+ *        [--reference bench/reference/optuna-tpe-nas-bench-201.json] [--options <strategy>=<json> ...]
+ *        [--out picks.json]
+ *
+ * `--workers K` keeps K children in flight (the strategies ask K at a time before results arrive).
+ * `--out` writes every pick (strategy, rule, seed, valid_12, test_200).
+ *
+ * Option sets of this protocol (--options replaces a strategy's):
  * - aging: population 10, sample 3 (--population/--sample), the paper's setting; large-scale:
  *   population 10 (its tournaments are pairs);
  * - grid: shuffle (a seeded order over the 15,625 cells; unshuffled, every seed would evaluate the
@@ -22,22 +32,20 @@
  *   promotion is a free duplicate, and the strategy runs without a trial limit until the runner has
  *   made `budget` distinct evaluations (src/run/fidelity.ts, as in every run);
  * - bo: 1,000 EI candidates, 2 + 2 local refinements of 20 L-BFGS steps, 1 random restart of the
- *   hyperparameter fit (its defaults cost about 65 s of CPU per run here, 13 times as much, which
- *   makes 100 seeds impractical on two cores);
- * - random, tpe: their defaults. NAS-Bench-201 cells are encoded one categorical per edge: TPE samples
- *   each edge from Parzen categoricals, the GP sees one-hot columns.
+ *   hyperparameter fit (its defaults cost about 65 s of CPU per run here, 13 times as much);
+ * - random, tpe, bananas, local-search: their defaults (the same on every space).
  */
-import { sharedDataPath, stringArg } from './args.ts';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { Rng, deriveSeed } from '../src/core/rng.ts';
+import { TableEvaluator } from '../src/evaluators/table.ts';
 import { strategyBudget } from '../src/run/fidelity.ts';
 import { Runner } from '../src/run/runner.ts';
 import '../src/search/all.ts';
 import { createStrategy, strategyNames } from '../src/search/registry.ts';
 import { loadSpace } from '../src/spaces/load.ts';
-import { TableEvaluator } from '../src/evaluators/table.ts';
 import { InlineExecutor } from '../src/workers/inline.ts';
-
-const CSV = stringArg('table', sharedDataPath('benchmarks/nas-bench-201/cifar10.csv'));
+import { sharedDataPath } from './args.ts';
+import { mean, type SampleSummary, std, welch } from './stats.ts';
 
 /** Published CIFAR-10 figures (NAS-Bench-201 paper, Table 5) and a simulation on this table (shared/README.md). */
 const PUBLISHED: Record<string, string> = {
@@ -46,15 +54,8 @@ const PUBLISHED: Record<string, string> = {
   bohb: 'BOHB 93.61 ± 0.52 (paper)',
 };
 
-/** The option set of each strategy on this protocol (header); aging and large-scale take the flags. */
-function protocolOptions(name: string, args: Args): Record<string, unknown> {
-  if (args.options[name]) return args.options[name];
-  if (name === 'aging') return { population: args.population, sample: args.sample };
-  if (name === 'large-scale') return { population: args.population };
-  if (name === 'grid') return { shuffle: true };
-  if (name === 'bo') return { candidates: 1000, localStarts: 2, observedStarts: 2, localIter: 20, restarts: 1 };
-  return {};
-}
+const RULES = ['distinct', 'counted'] as const;
+type Rule = (typeof RULES)[number];
 
 interface Args {
   strategies: string[];
@@ -62,10 +63,13 @@ interface Args {
   options: Record<string, Record<string, unknown>>;
   seeds: number;
   budget: number;
+  rules: Rule[];
+  workers: number;
   population: number;
   sample: number;
-  /** Count duplicates against the budget too (stop after `budget` children). */
-  countDuplicates: boolean;
+  table: string;
+  reference: string;
+  out?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -82,67 +86,121 @@ function parseArgs(argv: string[]): Args {
     options[v.slice(0, eq)] = JSON.parse(v.slice(eq + 1)) as Record<string, unknown>;
   });
   const strategies = get('strategies', 'all');
+  const rules = get('rules', RULES.join(',')).split(',');
+  const badRule = rules.find((r) => !(RULES as readonly string[]).includes(r));
+  if (badRule !== undefined) throw new Error(`--rules: unknown rule '${badRule}'; accepted: ${RULES.join(', ')}`);
+  const out = get('out', '');
   return {
     options,
     strategies: (strategies === 'all' ? strategyNames() : strategies.split(',')).filter(Boolean),
-    seeds: Number(get('seeds', '100')),
+    seeds: Number(get('seeds', '200')),
     budget: Number(get('budget', '100')),
+    rules: rules as Rule[],
+    workers: Number(get('workers', '1')),
     population: Number(get('population', '10')),
     sample: Number(get('sample', '3')),
-    countDuplicates: argv.includes('--count-duplicates'),
+    table: get('table', sharedDataPath('benchmarks/nas-bench-201/cifar10.csv')),
+    reference: get('reference', new URL('reference/optuna-tpe-nas-bench-201.json', import.meta.url).pathname),
+    ...(out ? { out } : {}),
   };
 }
 
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-const std = (xs: number[]): number => {
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-};
+/** The option set of each strategy on this protocol (header); aging and large-scale take the flags. */
+function protocolOptions(name: string, args: Args): Record<string, unknown> {
+  if (args.options[name]) return args.options[name];
+  if (name === 'aging') return { population: args.population, sample: args.sample };
+  if (name === 'large-scale') return { population: args.population };
+  if (name === 'grid') return { shuffle: true };
+  if (name === 'bo') return { candidates: 1000, localStarts: 2, observedStarts: 2, localIter: 20, restarts: 1 };
+  return {};
+}
 
 interface Pick {
+  seed: number;
   valid: number;
   test: number;
   children: number;
   evaluations: number;
 }
 
-/** One search of `budget` evaluations; returns the picked child's valid_12 and test_200. */
-async function searchOnce(name: string, seed: number, args: Args, evaluator: TableEvaluator): Promise<Pick> {
+/** One search under `rule`; returns the picked child's valid_12 and test_200. */
+async function searchOnce(name: string, seed: number, rule: Rule, args: Args, evaluator: TableEvaluator): Promise<Pick> {
   const space = loadSpace('nas-bench-201');
   const budget = strategyBudget({ strategy: name, budget: args.budget });
   const strategy = createStrategy(name, { space, rng: Rng.seeded(seed).split('strategy'), budget, options: protocolOptions(name, args) });
-  const maxChildren = args.countDuplicates ? args.budget : undefined;
-  const runner = new Runner({ strategy, space, executor: new InlineExecutor(evaluator), budget: args.budget, seed, maxChildren, ignoreFidelity: true });
+  const maxChildren = rule === 'counted' ? args.budget : undefined;
+  const executor = new InlineExecutor(evaluator, args.workers);
+  const runner = new Runner({ strategy, space, executor, budget: args.budget, seed, maxChildren, ignoreFidelity: true });
   const book = await runner.run();
   if (!book.best) throw new Error(`${name} seed ${seed}: no child finished`);
-  return { valid: book.best.score as number, test: book.best.report as number, children: book.children, evaluations: book.evaluations };
+  return { seed, valid: book.best.score as number, test: book.best.report as number, children: book.children, evaluations: book.evaluations };
+}
+
+/** The reference's summary (n, mean, std of its picks' test_200) and its name. */
+function readReference(file: string): { name: string; summary: SampleSummary } | undefined {
+  let json: { peer?: string; picks?: Array<{ test_200: number }> };
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as typeof json;
+  } catch (err) {
+    console.log(`no reference (${file}: ${(err as Error).message}); run bench/optuna-nas-bench-201.py to measure one`);
+    return undefined;
+  }
+  const tests = (json.picks ?? []).map((p) => p.test_200);
+  if (tests.length < 2) throw new Error(`${file}: field 'picks' needs at least two picks with test_200`);
+  return { name: json.peer ?? file, summary: { n: tests.length, mean: mean(tests), std: std(tests) } };
+}
+
+/** Every seed's pick of one strategy under one rule; `reuse` holds counted picks without duplicates. */
+async function picksFor(name: string, rule: Rule, args: Args, evaluator: TableEvaluator, reuse: Map<number, Pick>): Promise<{ picks: Pick[]; reused: number }> {
+  const picks: Pick[] = [];
+  let reused = 0;
+  for (let i = 0; i < args.seeds; i++) {
+    const seed = deriveSeed('nas-bench-201', name, i);
+    const again = rule === 'distinct' && args.workers === 1 ? reuse.get(seed) : undefined;
+    if (again) reused++;
+    const pick = again ?? (await searchOnce(name, seed, rule, args, evaluator));
+    if (rule === 'counted' && pick.children === pick.evaluations) reuse.set(seed, pick);
+    picks.push(pick);
+  }
+  return { picks, reused };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const unknown = args.strategies.filter((s) => !strategyNames().includes(s));
   if (unknown.length) throw new Error(`unknown strategies ${unknown.join(', ')}; known: ${strategyNames().join(', ')}`);
-  const evaluator = new TableEvaluator({ file: CSV, metric: 'valid_12', report: 'test_200' });
+  const evaluator = new TableEvaluator({ file: args.table, metric: 'valid_12', report: 'test_200' });
   const optimum = Math.max(...[...evaluator.table.rows.values()].map((r) => r[evaluator.table.columns.indexOf('test_200')]));
-  console.log(`NAS-Bench-201 CIFAR-10 (${evaluator.table.rows.size} cells): search valid_12, report test_200 of the pick`);
-  console.log(`${args.seeds} seeds x ${args.budget} evaluations${args.countDuplicates ? ' (duplicates counted)' : ''}; aging population ${args.population}, sample ${args.sample}; best cell test_200 ${optimum}\n`);
-  const header = 'strategy      test_200 mean ± std   valid_12 mean   evaluations/run   children/run   optimum hits   seconds   published';
-  console.log(header);
-  const means: Array<[string, number]> = [];
+  const reference = readReference(args.reference);
+  console.log(`NAS-Bench-201 CIFAR-10 (${evaluator.table.rows.size} cells): search valid_12, report test_200 of the pick; best cell test_200 ${optimum}`);
+  console.log(`${args.seeds} seeds x ${args.budget} evaluations, ${args.workers} worker(s); rules: ${args.rules.join(', ')}`);
+  if (reference) console.log(`reference: ${reference.name}, ${reference.summary.n} seeds, ${reference.summary.mean.toFixed(3)} ± ${reference.summary.std.toFixed(3)} (t below: strategy minus reference, Welch)`);
+  console.log('\nstrategy       rule       test_200 mean ± std   t vs ref   valid_12   evals/run   children/run   optimum hits   seconds   notes');
+  const rows: Array<{ strategy: string; rule: Rule; picks: Pick[] }> = [];
   for (const name of args.strategies) {
-    const started = performance.now();
-    const picks: Pick[] = [];
-    for (let i = 0; i < args.seeds; i++) picks.push(await searchOnce(name, deriveSeed('nas-bench-201', name, i), args, evaluator));
-    const seconds = (performance.now() - started) / 1000;
-    const tests = picks.map((p) => p.test);
-    const hits = tests.filter((t) => t >= optimum - 1e-9).length;
-    const [m, sd, v, e, c] = [mean(tests), std(tests), mean(picks.map((p) => p.valid)), mean(picks.map((p) => p.evaluations)), mean(picks.map((p) => p.children))];
-    means.push([name, m]);
-    const opts = JSON.stringify(protocolOptions(name, args));
-    console.log(`${name.padEnd(12)}  ${m.toFixed(2)} ± ${sd.toFixed(2)}        ${v.toFixed(2)}           ${e.toFixed(1).padStart(6)}            ${c.toFixed(1).padStart(6)}         ${String(hits).padStart(4)}        ${seconds.toFixed(1).padStart(6)}   ${PUBLISHED[name] ?? ''}${opts !== '{}' ? `  options ${opts}` : ''}`);
+    const reuse = new Map<number, Pick>();
+    const order = [...args.rules].sort((a, b) => (a === 'counted' ? -1 : b === 'counted' ? 1 : 0));
+    for (const rule of order) {
+      const started = performance.now();
+      const { picks, reused } = await picksFor(name, rule, args, evaluator, reuse);
+      const seconds = (performance.now() - started) / 1000;
+      rows.push({ strategy: name, rule, picks });
+      const tests = picks.map((p) => p.test);
+      const s = { n: tests.length, mean: mean(tests), std: std(tests) };
+      const t = reference ? welch(s, reference.summary).t.toFixed(1) : '-';
+      const hits = tests.filter((x) => x >= optimum - 1e-9).length;
+      const opts = JSON.stringify(protocolOptions(name, args));
+      const notes = [reused > 0 ? `${reused} picks from the counted runs (no duplicates)` : '', PUBLISHED[name] ?? '', opts !== '{}' ? `options ${opts}` : ''].filter(Boolean).join('; ');
+      console.log(
+        `${name.padEnd(13)}  ${rule.padEnd(9)}  ${s.mean.toFixed(2)} ± ${s.std.toFixed(2)}        ${t.padStart(6)}     ${mean(picks.map((p) => p.valid)).toFixed(2)}     ${mean(picks.map((p) => p.evaluations)).toFixed(1).padStart(6)}      ${mean(picks.map((p) => p.children)).toFixed(1).padStart(6)}         ${String(hits).padStart(4)}       ${seconds.toFixed(1).padStart(7)}   ${notes}`,
+      );
+    }
   }
-  const [bestName, bestMean] = means.reduce((a, b) => (b[1] > a[1] ? b : a));
-  console.log(`\nbest: ${bestName} ${bestMean.toFixed(2)} (issue target: at least 94.05; published regularized evolution 93.92; best cell ${optimum})`);
+  if (args.out) {
+    const out = rows.flatMap((r) => r.picks.map((p) => ({ strategy: r.strategy, rule: r.rule, seed: p.seed, valid_12: p.valid, test_200: p.test })));
+    writeFileSync(`${args.out}.tmp`, `${JSON.stringify(out)}\n`);
+    renameSync(`${args.out}.tmp`, args.out);
+  }
 }
 
 await main();
