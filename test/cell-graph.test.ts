@@ -136,7 +136,7 @@ describe('neighbourhoods', () => {
   });
 
   it('spaces without a finite neighbourhood list none', () => {
-    expect(new LargeScaleSpace().neighbours).toBeUndefined();
+    expect((new LargeScaleSpace() as SearchSpace<unknown>).neighbours).toBeUndefined();
     expect(loadSpace('branin').neighbours).toBeUndefined();
   });
 });

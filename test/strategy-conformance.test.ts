@@ -99,6 +99,8 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
   grid: { shuffle: true },
   bo: { candidates: 200, localStarts: 2, observedStarts: 1, localIter: 10, restarts: 1, fitIter: 20 },
   bananas: { members: 2, steps: 30 },
+  // The predictor-guided path (model fits between asks) is the one whose resume needs care.
+  'local-search': { order: 'predictor', restart: 'predictor' },
 };
 
 const BUDGET = 60;

@@ -7,8 +7,8 @@
  *    `members` MLPs on the path encoding of the cells; `predictor: gp` uses a Gaussian process on the
  *    same features), candidates are made by mutating the best architectures found (every unknown
  *    neighbour of the `parents` best, `mutants` two-mutation children of them) plus `randomCandidates`
- *    uniform draws, and independent Thompson sampling picks one: a draw from each candidate's
- *    predictive distribution, the largest wins.
+ *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
+ *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins.
  *
  * Never proposes a known network (canonical hash): candidates exclude every asked architecture.
  * Parallel asks: with `pending: believer` (default) each pending architecture joins the training set
@@ -40,9 +40,11 @@ export interface BananasOptions extends PredictorOptions {
   neighbourSamples?: number;
   /** How pending architectures enter the predictor: `believer` or `exclude`. Default `believer`. */
   pending?: 'believer' | 'exclude';
+  /** Most candidates ranked per ask; beyond it a uniform subset is kept (large neighbourhoods). Default 600. */
+  maxCandidates?: number;
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -63,13 +65,14 @@ export class Bananas<C> implements Strategy<C> {
     this.space = space;
     this.rng = rng;
     this.o = {
-      ...readPredictorOptions(options, 'mlp'),
+      ...readPredictorOptions(options, 'gp'),
       initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
       parents: numberOption(options, 'parents', 10, { integer: true, min: 1 }),
       mutants: numberOption(options, 'mutants', 50, { integer: true, min: 0 }),
       randomCandidates: numberOption(options, 'randomCandidates', 20, { integer: true, min: 0 }),
       neighbourSamples: numberOption(options, 'neighbourSamples', 30, { integer: true, min: 1 }),
       pending: choiceOption(options, 'pending', 'believer', ['believer', 'exclude'] as const),
+      maxCandidates: numberOption(options, 'maxCandidates', 600, { integer: true, min: 1 }),
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
@@ -126,7 +129,9 @@ export class Bananas<C> implements Strategy<C> {
     for (const p of parents) set.addNeighbours(p, this.rng, this.o.neighbourSamples);
     set.addMutants(parents, this.o.mutants, 2, this.rng);
     set.addFresh(this.o.randomCandidates, this.rng);
-    return set.values();
+    const all = set.values();
+    if (all.length <= this.o.maxCandidates) return all;
+    return this.rng.sampleIndices(all.length, this.o.maxCandidates).sort((a, b) => a - b).map((i) => all[i]);
   }
 }
 

@@ -1,16 +1,16 @@
 /**
  * Local search (White, Nolen, Yu and Zela 2020, "Local search is state of the art for NAS
- * benchmarks"), with the neighbourhood ordered by a predictor:
+ * benchmarks"), optionally guided by a predictor:
  *
  * 1. `initial` random architectures; the best becomes the current one.
  * 2. The current architecture's unknown neighbours (every value one mutation away, from the space's
- *    own list, or `neighbourSamples` mutations where it has none) are evaluated one by one, in the
- *    order a predictor fitted on every result so far ranks them (`order: predictor`; `random`: the
- *    paper's random order). The first neighbour that beats the current one becomes current
- *    (first improvement) and its neighbourhood is ranked afresh.
+ *    own list, or `neighbourSamples` mutations where it has none) are evaluated one by one, in random
+ *    order (the paper's; default) or, with `order: predictor`, best predicted first by a predictor
+ *    fitted on every result so far. The first neighbour that beats the current one becomes current
+ *    (first improvement) and its neighbourhood is ordered afresh.
  * 3. When a whole neighbourhood has been evaluated without improvement (a local optimum), a new climb
- *    starts from an unknown architecture: the one independent Thompson sampling of the predictor
- *    prefers among `restartCandidates` uniform draws (`restart: predictor`), or a uniform draw.
+ *    starts from an unknown architecture: a uniform draw (default), or with `restart: predictor` the
+ *    one independent Thompson sampling of the predictor prefers among `restartCandidates` draws.
  *
  * Never proposes a known network (canonical hash). Parallel asks: neighbours are handed out in
  * order while others are pending; when the neighbourhood is used up, or a climb waits for its
@@ -32,9 +32,9 @@ import type { TrialHistoryState } from './trial-history.ts';
 export interface LocalSearchOptions extends PredictorOptions {
   /** Random architectures evaluated before the first climb. Default 10. */
   initial?: number;
-  /** Order in which a neighbourhood is evaluated: `predictor` (best predicted first) or `random`. Default `predictor`. */
+  /** Order in which a neighbourhood is evaluated: `random` (the paper's) or `predictor` (best predicted first). Default `random`. */
   order?: 'predictor' | 'random';
-  /** Where a climb starts after a local optimum: `predictor` (Thompson sampling over uniform draws) or `random`. Default `predictor`. */
+  /** Where a climb starts after a local optimum: `random` (a uniform draw) or `predictor` (Thompson sampling over uniform draws). Default `random`. */
   restart?: 'predictor' | 'random';
   /** Uniform draws the predictor chooses a restart from. Default 100. */
   restartCandidates?: number;
@@ -74,8 +74,8 @@ export class LocalSearch<C> implements Strategy<C> {
     this.o = {
       ...readPredictorOptions(options, 'gp'),
       initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
-      order: choiceOption(options, 'order', 'predictor', ['predictor', 'random'] as const),
-      restart: choiceOption(options, 'restart', 'predictor', ['predictor', 'random'] as const),
+      order: choiceOption(options, 'order', 'random', ['random', 'predictor'] as const),
+      restart: choiceOption(options, 'restart', 'random', ['random', 'predictor'] as const),
       restartCandidates: numberOption(options, 'restartCandidates', 100, { integer: true, min: 1 }),
       neighbourSamples: numberOption(options, 'neighbourSamples', 30, { integer: true, min: 1 }),
     };

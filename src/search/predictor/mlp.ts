@@ -2,7 +2,9 @@
  * A small multilayer perceptron for regression, in plain typed-array code: ReLU hidden layers, a linear
  * output, mean-squared error, Adam, seeded He initialisation and seeded minibatches. Inputs are sparse
  * feature vectors (index, value pairs): the path features of a cell have a handful of non-zero entries
- * out of hundreds, so the first layer costs what the non-zero entries cost.
+ * out of hundreds or thousands, so the first layer costs what the non-zero entries cost, and its
+ * Adam update is lazy (only the rows of features present in a minibatch move, as for sparse
+ * embeddings).
  *
  * This is the predictor of BANANAS (White et al. 2021); an ensemble of these (./ensemble.ts) gives
  * the mean and spread that the acquisition uses.
@@ -86,23 +88,31 @@ export class Mlp {
     const batch = Math.min(batchSize, n);
     let order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
     let cursor = 0;
+    const touched = new Set<number>();
     for (let step = 1; step <= steps; step++) {
       for (const g of grads) {
-        g.w.fill(0);
         g.b.fill(0);
+        if (g !== grads[0]) g.w.fill(0);
       }
+      // The first layer's gradient is non-zero only in the rows of features this batch has: clear those.
+      for (const f of touched) grads[0].w.fill(0, f * this.layers[0].outputs, (f + 1) * this.layers[0].outputs);
+      touched.clear();
       for (let k = 0; k < batch; k++) {
         if (cursor === n) {
           order = rng.shuffle(order);
           cursor = 0;
         }
         const i = order[cursor++];
+        for (const f of rows[i].index) touched.add(f);
         const out = this.forward(rows[i], acts);
         this.backward(rows[i], acts, deltas, (2 * (out - y[i])) / batch, grads);
       }
       const lr = learningRate * (1 - (0.9 * (step - 1)) / Math.max(1, steps - 1));
       this.layers.forEach((layer, l) => {
-        adam(layer.w, grads[l].w, moments[l].w, step, lr, weightDecay);
+        if (l === 0) {
+          // Lazy Adam (as for sparse embeddings): only the rows of features in this batch move.
+          for (const f of touched) adam(layer.w, grads[0].w, moments[0].w, step, lr, weightDecay, f * layer.outputs, (f + 1) * layer.outputs);
+        } else adam(layer.w, grads[l].w, moments[l].w, step, lr, weightDecay);
         adam(layer.b, grads[l].b, moments[l].b, step, lr, 0);
       });
     }
@@ -200,11 +210,11 @@ function relu(a: Float64Array): void {
   for (let j = 0; j < a.length; j++) if (a[j] < 0) a[j] = 0;
 }
 
-/** One Adam update of `param` with gradient `grad` (plus `decay` x param), in place. */
-function adam(param: Float64Array, grad: Float64Array, mom: Moments, step: number, lr: number, decay: number): void {
+/** One Adam update of `param[from..to)` with gradient `grad` (plus `decay` x param), in place. */
+function adam(param: Float64Array, grad: Float64Array, mom: Moments, step: number, lr: number, decay: number, from = 0, to = param.length): void {
   const c1 = 1 - BETA1 ** step;
   const c2 = 1 - BETA2 ** step;
-  for (let i = 0; i < param.length; i++) {
+  for (let i = from; i < to; i++) {
     const g = grad[i] + decay * param[i];
     mom.m[i] = BETA1 * mom.m[i] + (1 - BETA1) * g;
     mom.v[i] = BETA2 * mom.v[i] + (1 - BETA2) * g * g;
