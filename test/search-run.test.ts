@@ -63,6 +63,8 @@ describe.each([
   { strategy: 'bohb', budget: 30, options: { maxBudget: 9 } },
   { strategy: 'grid', budget: 20, options: {} },
   { strategy: 'random', budget: 20, options: {} },
+  { strategy: 'bananas', budget: 25, options: {} },
+  { strategy: 'local-search', budget: 25, options: { order: 'predictor', restart: 'predictor', initial: 5 } },
 ])('$strategy on Branin, interrupted and resumed', ({ strategy, budget, options }) => {
   it('ends with the uninterrupted journal results and best', async () => {
     const cfg = config(strategy, budget, options);

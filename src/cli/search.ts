@@ -1,6 +1,7 @@
 /**
- * `nas search`: any registered strategy (grid, random, bo, tpe, hyperband, sh, bohb, aging,
- * large-scale) over a space and an objective, on the run directory, journal and resume machinery of
+ * `nas search`: any registered strategy (grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt,
+ * bananas, local-search, aging, large-scale) over a space and an objective, on the run directory,
+ * journal and resume machinery of
  * `nas evolve` (src/run/session.ts). Synthetic objectives report their regret.
  */
 import type { Argv, CommandModule } from 'yargs';
@@ -99,11 +100,11 @@ function runtimeWithProgress(argv: SearchArgs, seen: { config?: RunConfig }): { 
 
 const search: CommandModule<object, SearchArgs> = {
   command: 'search',
-  describe: 'Search a space with any strategy (grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt, aging, large-scale); stop and --resume at will',
+  describe: 'Search a space with any strategy (grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt, bananas, local-search, aging, large-scale); stop and --resume at will',
   builder: (y: Argv) =>
     withRunOptions(y)
       .option('space', { type: 'string', describe: 'search space: a name from search-spaces/ or a .json file [default: the objective\'s own for branin, hartmann6 and curves, nas-bench-201 for a table, else nasnet-cell]' })
-      .option('strategy', { type: 'string', describe: 'grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt, aging or large-scale [default: tpe]' })
+      .option('strategy', { type: 'string', describe: 'grid, random, bo, tpe, hyperband, sh, bohb, asha, pbt, bananas, local-search, aging or large-scale [default: tpe]' })
       .option('objective', { type: 'string', describe: 'train, table:<csv>, branin, hartmann6 or curves, or any of them under delay:<seconds>: (same as --evaluator) [default: train]' })
       .option('population', numeric('population', 'population size (aging, large-scale, pbt)'))
       .option('sample', numeric('sample', 'tournament size (aging)'))

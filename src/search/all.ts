@@ -10,8 +10,8 @@ import './evolution/aging.ts';
 import './evolution/large-scale.ts';
 import './grid.ts';
 import './hyperband.ts';
-import './pbt.ts';
 import './local-search.ts';
+import './pbt.ts';
 import './random.ts';
 import './tpe.ts';
 
