@@ -27,15 +27,17 @@
  *   population 10 (its tournaments are pairs);
  * - grid: shuffle (a seeded order over the 15,625 cells; unshuffled, every seed would evaluate the
  *   same first 100 cells);
- * - hyperband, sh, bohb: the table has no lower-fidelity column that the protocol allows (valid_200
+ * - hyperband, sh, bohb, asha: the table has no lower-fidelity column that the protocol allows (valid_200
  *   and test_200 may not choose), so the fidelity is ignored, as in `nas search` on a table: a
  *   promotion is a free duplicate, and the strategy runs without a trial limit until the runner has
  *   made `budget` distinct evaluations (src/run/fidelity.ts, as in every run);
  * - bo: 1,000 EI candidates, 2 + 2 local refinements of 20 L-BFGS steps, 1 random restart of the
  *   hyperparameter fit (its defaults cost about 65 s of CPU per run here, 13 times as much);
- * - random, tpe, bananas, local-search: their defaults (the same on every space).
+ * - random, tpe, bananas, local-search: their defaults (the same on every space);
+ * - pbt refuses the space (it explores hyperparameters; an architecture space has none): a line says so.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { ValidationError } from '../src/core/errors.ts';
 import { Rng, deriveSeed } from '../src/core/rng.ts';
 import { TableEvaluator } from '../src/evaluators/table.ts';
 import { strategyBudget } from '../src/run/fidelity.ts';
@@ -136,6 +138,17 @@ async function searchOnce(name: string, seed: number, rule: Rule, args: Args, ev
   return { seed, valid: book.best.score as number, test: book.best.report as number, children: book.children, evaluations: book.evaluations };
 }
 
+/** The message of a strategy that refuses the NAS-Bench-201 space by design (pbt: no hyperparameters), else undefined. */
+function refuses(name: string, args: Args): string | undefined {
+  try {
+    createStrategy(name, { space: loadSpace('nas-bench-201'), rng: Rng.seeded(0), budget: args.budget, options: protocolOptions(name, args) });
+    return undefined;
+  } catch (err) {
+    if (err instanceof ValidationError) return err.message;
+    throw err;
+  }
+}
+
 /** The reference's summary (n, mean, std of its picks' test_200) and its name. */
 function readReference(file: string): { name: string; summary: SampleSummary } | undefined {
   let json: { peer?: string; picks?: Array<{ test_200: number }> };
@@ -178,6 +191,11 @@ async function main(): Promise<void> {
   console.log('\nstrategy       rule       test_200 mean ± std   t vs ref   valid_12   evals/run   children/run   optimum hits   seconds   notes');
   const rows: Array<{ strategy: string; rule: Rule; picks: Pick[] }> = [];
   for (const name of args.strategies) {
+    const refusal = refuses(name, args);
+    if (refusal) {
+      console.log(`${name.padEnd(13)}  refuses this space: ${refusal}`);
+      continue;
+    }
     const reuse = new Map<number, Pick>();
     const order = [...args.rules].sort((a, b) => (a === 'counted' ? -1 : b === 'counted' ? 1 : 0));
     for (const rule of order) {
