@@ -3,12 +3,14 @@
  * Bayesian Optimization with Neural Architectures for Neural Architecture Search"):
  *
  * 1. `initial` random architectures.
- * 2. Then, for every ask, a predictor is fitted on every result so far (by default an ensemble of
- *    `members` MLPs on the path encoding of the cells; `predictor: gp` uses a Gaussian process on the
- *    same features), candidates are made by mutating the best architectures found (every unknown
+ * 2. Then, for every ask, a predictor is fitted on every result so far (by default a Gaussian process
+ *    on the path encoding of the cells; `predictor: mlp` uses BANANAS's ensemble of `members` MLPs on
+ *    the same features), candidates are made by mutating the best architectures found (every unknown
  *    neighbour of the `parents` best, `mutants` two-mutation children of them) plus `randomCandidates`
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
  *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins.
+ * 3. In the last `exploit` fraction of the run's budget the candidate with the best predicted mean
+ *    is picked instead: exploration no longer pays once the run is about to keep its best.
  *
  * Never proposes a known network (canonical hash): candidates exclude every asked architecture.
  * Parallel asks: with `pending: believer` (default) each pending architecture joins the training set
@@ -42,9 +44,14 @@ export interface BananasOptions extends PredictorOptions {
   pending?: 'believer' | 'exclude';
   /** Most candidates ranked per ask; beyond it a uniform subset is kept (large neighbourhoods). Default 600. */
   maxCandidates?: number;
+  /**
+   * Fraction of the run's budget, at its end, in which the candidate with the best predicted mean is
+   * picked instead of a Thompson draw (the last evaluations exploit; the run keeps its best). Default 0.1.
+   */
+  exploit?: number;
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -60,10 +67,13 @@ export class Bananas<C> implements Strategy<C> {
   private readonly trials: KnownTrials<C>;
   private readonly predictor: Predictor<C>;
   private rng: Rng;
+  /** Total evaluations of the run (0: unknown, never exploit). */
+  private readonly budget: number;
 
-  constructor(space: SearchSpace<C>, rng: Rng, options: Readonly<Record<string, unknown>> = {}) {
+  constructor(space: SearchSpace<C>, rng: Rng, options: Readonly<Record<string, unknown>> = {}, budget = 0) {
     this.space = space;
     this.rng = rng;
+    this.budget = budget;
     this.o = {
       ...readPredictorOptions(options, 'gp'),
       initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
@@ -73,6 +83,7 @@ export class Bananas<C> implements Strategy<C> {
       neighbourSamples: numberOption(options, 'neighbourSamples', 30, { integer: true, min: 1 }),
       pending: choiceOption(options, 'pending', 'believer', ['believer', 'exclude'] as const),
       maxCandidates: numberOption(options, 'maxCandidates', 600, { integer: true, min: 1 }),
+      exploit: numberOption(options, 'exploit', 0.1, { min: 0, max: 1 }),
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
@@ -96,7 +107,9 @@ export class Bananas<C> implements Strategy<C> {
       const targets = Array.from(fitted.predict(believed).mean);
       fitted = this.predictor.fit(values, scores, this.rng.seedUint32(), { values: believed, targets });
     }
-    return this.suggest(candidates[thompsonPick(fitted.predict(candidates), this.rng)]);
+    const p = fitted.predict(candidates);
+    const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
+    return this.suggest(candidates[exploiting ? argmax(p.mean) : thompsonPick(p, this.rng)]);
   }
 
   tell(id: number, outcome: Outcome): void {
@@ -135,9 +148,16 @@ export class Bananas<C> implements Strategy<C> {
   }
 }
 
+/** Index of the largest value (the first of ties). */
+function argmax(values: Float64Array): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
 /** Factory for the registry; options in BananasOptions. */
 export function createBananas(ctx: StrategyContext): Strategy<unknown> {
-  return new Bananas(ctx.space, ctx.rng, ctx.options);
+  return new Bananas(ctx.space, ctx.rng, ctx.options, ctx.budget);
 }
 
 registerStrategy('bananas', createBananas, BANANAS_OPTIONS);
