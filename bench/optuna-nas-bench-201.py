@@ -1,6 +1,6 @@
 """Optuna's TPE on the NAS-Bench-201 protocol of bench/nas-bench-201.ts, as a reference measured here.
 
-Protocol (the same as `npx tsx bench/nas-bench-201.ts --count-duplicates`): each study runs `--trials`
+Protocol (the `counted` rule of `npx tsx bench/nas-bench-201.ts`): each study runs `--trials`
 trials (100); a trial picks one op per edge of the cell (six categorical parameters over the five ops,
 in the benchmark's edge order 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2) and returns the cell's valid_12;
 duplicates are evaluated again and count as trials; the study's pick is the trial with the best valid_12
@@ -10,7 +10,7 @@ other setting at optuna's default. Seeds 0 .. --seeds - 1.
 Run it in a virtual environment that holds optuna (the project ignores .venv-optuna/):
 
     python3 -m venv .venv-optuna && .venv-optuna/bin/pip install optuna
-    nice .venv-optuna/bin/python bench/optuna-nas-bench-201.py --seeds 200 \
+    nice .venv-optuna/bin/python bench/optuna-nas-bench-201.py --seeds 500 \
         --out bench/reference/optuna-tpe-nas-bench-201.json
 
 It prints the mean and standard deviation of the picks' test_200 and writes every pick to --out, which
