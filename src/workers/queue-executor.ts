@@ -169,7 +169,11 @@ export class QueueExecutor implements Executor {
     const p = this.pending.get(trialId);
     if (!p || p.done) return;
     const files: TrialFileRef[] = [];
-    for (const ref of this.o.needs?.(p.request) ?? []) {
+    const needs = this.o.needs?.(p.request) ?? [];
+    // An acknowledgement in progress may be dropping from Redis the very item this child needs (the
+    // checkpoint or weights its predecessor sent back): let it finish before uploading the item again.
+    if (needs.length > 0) await Promise.allSettled([...this.acks]);
+    for (const ref of needs) {
       if (await this.files.put(this.o.runDir, ref)) files.push(ref);
     }
     const data: ChildJob = { format: JOB_FORMAT, runId: this.o.runId, request: p.request, ...this.o.job, files };

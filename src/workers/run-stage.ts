@@ -28,6 +28,8 @@ export class RunStage {
   private readonly uploaded = new Set<string>();
   /** Items of the other kinds, by how many children of this worker use them now. */
   private readonly inUse = new Map<string, number>();
+  /** The fetch of each item of the other kinds in use, which every child using it waits for. */
+  private readonly fetching = new Map<string, Promise<boolean>>();
 
   /**
    * @param dir the staging folder of the run
@@ -54,9 +56,18 @@ export class RunStage {
         if (await this.files.fetch(this.dir, ref)) this.fromRun.add(key);
         continue;
       }
-      const users = this.inUse.get(key) ?? 0;
-      this.inUse.set(key, users + 1);
-      if (users === 0) await this.files.fetch(this.dir, ref);
+      this.inUse.set(key, (this.inUse.get(key) ?? 0) + 1);
+      let fetched = this.fetching.get(key);
+      if (!fetched) {
+        fetched = this.files.fetch(this.dir, ref);
+        this.fetching.set(key, fetched);
+      }
+      try {
+        await fetched;
+      } catch (err) {
+        await this.release([ref]);
+        throw err;
+      }
     }
   }
 
@@ -98,6 +109,7 @@ export class RunStage {
         continue;
       }
       this.inUse.delete(key);
+      this.fetching.delete(key);
       await rm(trialPath(this.dir, ref), { recursive: true, force: true });
     }
   }
