@@ -143,21 +143,21 @@ describe('joint architecture + hyperparameter search on the NAS-Bench-201 table'
 describe('nas search errors', () => {
   it('an unknown strategy lists the known ones', async () => {
     const r = await nas('search', '--strategy', 'annealing', '--objective', 'branin', '--run-dir', dir());
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown strategy 'annealing'/);
     expect(r.err).toMatch(/aging, asha, bananas, bo, bohb, grid, hyperband, large-scale, local-search, pbt, random, sh, tpe/);
   });
 
   it('an unknown objective lists the accepted ones', async () => {
     const r = await nas('search', '--strategy', 'tpe', '--objective', 'rosenbrock', '--run-dir', dir());
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown objective 'rosenbrock'/);
     expect(r.err).toMatch(/branin, curves, delay:<seconds>:<evaluator>, hartmann6, table:<csv>, train/);
   });
 
   it('bad --options JSON names the option', async () => {
     const r = await nas('search', '--strategy', 'tpe', '--objective', 'branin', '--options', '{nope', '--run-dir', dir());
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/options/);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/field '--options': not valid JSON/);
   });
 });

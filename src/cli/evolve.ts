@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { AnyCommand } from './commands.ts';
 import { executeRun, type RunSummary } from '../run/session.ts';
 import { ProgressBar } from './progress.ts';
-import { givenConfig, runtimeOf, withRunOptions, type RunArgs } from './run-options.ts';
+import { givenConfig, namingFlags, runtimeOf, withRunOptions, type RunArgs } from './run-options.ts';
 import { numeric } from './numeric.ts';
 
 interface EvolveArgs extends RunArgs {
@@ -55,11 +55,11 @@ const evolve: CommandModule<object, EvolveArgs> = {
       onEvent: (...a: Parameters<ProgressBar['update']>) => bar?.update(...a),
     };
     const strategyOptions = { population: argv.population, sample: argv.sample };
-    const summary = await executeRun({
-      given: await givenConfig(argv, 'evolve', argv.strategy, strategyOptions),
-      defaults: { space: 'nasnet-cell', strategy: 'aging', strategyOptions: evolveDefaults(argv.strategy) },
+    const given = await givenConfig(argv, 'evolve', argv.strategy, strategyOptions);
+    const summary = await namingFlags(argv, () => executeRun({
+      given, defaults: { space: 'nasnet-cell', strategy: 'aging', strategyOptions: evolveDefaults(argv.strategy) },
       resume: argv.resume, runDir: argv['run-dir'], runtime,
-    });
+    }));
     bar?.finish();
     printSummary(summary, argv.json);
   },

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { FileFormatError, OptionError, ValidationError, withStorage } from '../core/errors.ts';
+import { parseDatasetSpec } from '../data/spec.ts';
 import type { RunConfig } from '../run/config.ts';
 import type { RuntimeOptions } from '../run/session.ts';
 import { parseGpus } from '../workers/gpus.ts';
@@ -149,7 +150,10 @@ export async function evaluatorOptionsOf(args: RunArgs): Promise<Record<string, 
   let out: Record<string, unknown> | undefined;
   if (args.experiment !== undefined) out = await readExperiment(args.experiment, (args.evaluator ?? 'train') === 'train');
   if (args.epochs !== undefined) out = { ...out, epochs: args.epochs };
-  if (args.dataset !== undefined) out = { ...out, dataset: args.dataset };
+  if (args.dataset !== undefined) {
+    parseDatasetSpec(args.dataset, '--dataset');
+    out = { ...out, dataset: args.dataset };
+  }
   return out;
 }
 
@@ -174,4 +178,45 @@ export function runtimeOf(args: RunArgs): RuntimeOptions {
     timeoutSeconds: args.timeout, maxOldSpaceMb: args['worker-memory'], queue: args.queue, queueName: args['queue-name'],
     ...(args.gpus !== undefined ? { gpus: parseGpus(args.gpus) } : {}),
   };
+}
+
+/** The flag a new run's configuration field (or strategy option) is given by. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+  space: 'space', strategy: 'strategy', budget: 'budget', evaluator: 'evaluator', metric: 'metric', report: 'report',
+  population: 'population', sample: 'sample', eta: 'eta', minBudget: 'min-fidelity', maxBudget: 'max-fidelity',
+  'median-stop': 'median-stop',
+};
+
+/**
+ * Runs `start` (a new run's start, or a resume) and, for a new run, names the command-line option behind
+ * a {@link ValidationError} located at a bare field: `--space`, `--sample`, ..., or `--options` for a
+ * strategy option given in that JSON object. Such an error is then a usage error (exit code 2) and reads
+ * `field '--sample': ...`. Errors of a resume come from the run's own files and are left as they are.
+ */
+export async function namingFlags<T>(args: RunArgs & { options?: string }, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if (args.resume !== undefined || !(err instanceof ValidationError)) throw err;
+    const { file, field } = err.location;
+    if (file !== undefined || field === undefined || field.startsWith('--')) throw err;
+    const key = field.startsWith('options.') ? field.slice('options.'.length) : field;
+    const flag = FLAG_OF_FIELD[key];
+    const given = (args as unknown as Readonly<Record<string, unknown>>)[flag ?? ''];
+    if (flag !== undefined && given !== undefined) throw new ValidationError(err.problem, { field: `--${flag}` }, err.accepted);
+    if (typeof args.options === 'string' && optionKeys(args.options).includes(key)) {
+      throw new ValidationError(err.problem, { field: '--options' }, err.accepted);
+    }
+    throw err;
+  }
+}
+
+/** The keys of a JSON object given as text (none when it does not parse). */
+function optionKeys(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? Object.keys(value) : [];
+  } catch {
+    return [];
+  }
 }

@@ -16,7 +16,7 @@ import { evaluatorForms, innerSpec, parseEvaluatorSpec } from '../evaluators/reg
 import type { AnyCommand } from './commands.ts';
 import { printSummary } from './evolve.ts';
 import { ProgressBar } from './progress.ts';
-import { givenConfig, runtimeOf, withRunOptions, type RunArgs } from './run-options.ts';
+import { givenConfig, namingFlags, runtimeOf, withRunOptions, type RunArgs } from './run-options.ts';
 import { numeric } from './numeric.ts';
 
 interface SearchArgs extends RunArgs {
@@ -35,19 +35,19 @@ interface SearchArgs extends RunArgs {
 class StopRequested extends Error {}
 
 /** The objective (evaluator spec) given, checked against the registered evaluators. */
-export function checkObjective(spec: string | undefined): string | undefined {
+export function checkObjective(spec: string | undefined, flag = '--objective'): string | undefined {
   if (spec === undefined) return undefined;
   const [scheme, argument] = parseEvaluatorSpec(innerSpec(spec));
   const accepted = evaluatorForms();
-  if (!evaluatorSchemes().includes(scheme)) throw new ValidationError(`unknown objective '${spec}'`, { field: 'objective' }, accepted);
-  if (scheme === 'table' && argument === '') throw new ValidationError('the table objective needs a file', { field: 'objective' }, 'table:<csv file>');
+  if (!evaluatorSchemes().includes(scheme)) throw new ValidationError(`unknown objective '${spec}'`, { field: flag }, accepted);
+  if (scheme === 'table' && argument === '') throw new ValidationError('the table objective needs a file', { field: flag }, 'table:<csv file>');
   return spec;
 }
 
 /** The strategy given, checked against the registry. */
 export function checkStrategy(name: string | undefined): string | undefined {
   if (name !== undefined && !strategyNames().includes(name)) {
-    throw new ValidationError(`unknown strategy '${name}'`, { field: 'strategy' }, strategyNames().join(', '));
+    throw new ValidationError(`unknown strategy '${name}'`, { field: '--strategy' }, strategyNames().join(', '));
   }
   return name;
 }
@@ -59,10 +59,10 @@ export function strategyOptionsOf(args: SearchArgs): Record<string, unknown> {
     try {
       fromJson = JSON.parse(args.options) as Record<string, unknown>;
     } catch (err) {
-      throw new ValidationError(`not valid JSON: ${(err as Error).message}`, { field: 'options' }, 'a JSON object such as {"nStartupTrials":10}');
+      throw new ValidationError(`not valid JSON: ${(err as Error).message}`, { field: '--options' }, 'a JSON object such as {"nStartupTrials":10}');
     }
     if (typeof fromJson !== 'object' || fromJson === null || Array.isArray(fromJson)) {
-      throw new ValidationError('not a JSON object', { field: 'options' }, 'a JSON object such as {"nStartupTrials":10}');
+      throw new ValidationError('not a JSON object', { field: '--options' }, 'a JSON object such as {"nStartupTrials":10}');
     }
   }
   const flags = { population: args.population, sample: args.sample, eta: args.eta, minBudget: args['min-fidelity'], maxBudget: args['max-fidelity'] };
@@ -115,7 +115,7 @@ const search: CommandModule<object, SearchArgs> = {
       .option('stop-after', numeric('stop-after', 'stop after this many journal events, leaving the run to --resume')),
   handler: async (argv) => {
     const strategy = checkStrategy(argv.strategy);
-    const objective = checkObjective(argv.objective ?? argv.evaluator);
+    const objective = checkObjective(argv.objective ?? argv.evaluator, argv.objective !== undefined ? '--objective' : '--evaluator');
     if (argv.objective !== undefined && argv.evaluator !== undefined && argv.objective !== argv.evaluator) {
       throw new OptionError(`--objective ${argv.objective} and --evaluator ${argv.evaluator} name two objectives (they are one option); give one`);
     }
@@ -123,10 +123,10 @@ const search: CommandModule<object, SearchArgs> = {
     const seen: { config?: RunConfig } = {};
     const { runtime, bar } = runtimeWithProgress(argv, seen);
     try {
-      const summary = await executeRun({
+      const summary = await namingFlags(argv, () => executeRun({
         given, defaults: { space: defaultSpaceFor(objective), strategy: 'tpe', strategyOptions: {} },
         resume: argv.resume, runDir: argv['run-dir'], runtime,
-      });
+      }));
       bar()?.finish();
       const regret = seen.config ? regretOf(seen.config.evaluator, summary.best?.score) : undefined;
       const extra = { strategy: seen.config?.strategy, objective: seen.config?.evaluator, ...(regret !== undefined ? { regret } : {}) };

@@ -92,8 +92,15 @@ export async function executeRun(request: RunRequest): Promise<RunSummary> {
   const runtime = request.runtime ?? {};
   if (request.resume !== undefined) return resumeRun(request.resume, request.given, runtime);
   const fields = mergeDefaults(request.given, request.defaults);
-  const config = newRunConfig(fields, runtime.log ?? defaultLog);
-  return startRun(config, request.runDir ?? defaultRunDir(config), runtime);
+  // A drawn seed is reported once it is stored: after the run directory exists, not before a check fails.
+  const lines: string[] = [];
+  const config = newRunConfig(fields, (line) => lines.push(line));
+  const log = runtime.log ?? defaultLog;
+  const onStart = (c: RunConfig): void => {
+    for (const line of lines) log(line);
+    runtime.onStart?.(c);
+  };
+  return startRun(config, request.runDir ?? defaultRunDir(config), { ...runtime, onStart });
 }
 
 /** Where a new run goes without --run-dir: runs/<space>-<strategy>-<seed>. */
