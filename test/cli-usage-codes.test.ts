@@ -2,7 +2,8 @@
  * A value of a command-line option that nas refuses is a usage error (exit code 2), whichever layer finds
  * it: the message names the option (`--space`, `--sample`, `--options`, ...), no run directory is left
  * behind, and no drawn seed is announced as stored. The same value coming from a run's own files on a
- * resume is not the command line's fault and keeps its own code.
+ * resume is not the command line's fault and keeps its own code. A dataset directory that is not there
+ * is wrong input (exit 1), found before the run directory is made too.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,15 @@ describe('usage errors found past the argument parser', () => {
     expect(r.code, r.err).toBe(2);
     expect(r.err).toContain(message);
     expect(r.err).not.toContain('drew seed');
+    expect(existsSync(runDir)).toBe(false);
+  });
+
+  it('a dataset directory that is not there stops a new run before its directory exists (exit 1, naming it)', async () => {
+    const runDir = join(tmp, 'no-data');
+    const missing = join(tmp, 'no-such-cifar');
+    const r = await nas('evolve', '--dataset', `cifar10:${missing}`, '--budget', '2', '--population', '2', '--sample', '1', '--run-dir', runDir);
+    expect(r.code, r.err).toBe(1);
+    expect(r.err).toContain(`${missing}: cannot open the cifar10 dataset directory: directory not found`);
     expect(existsSync(runDir)).toBe(false);
   });
 

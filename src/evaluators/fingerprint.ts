@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { EvaluatorOptions } from '../core/evaluator.ts';
 import { NasError } from '../core/errors.ts';
+import { requireDirectory } from '../data/files.ts';
 import { bytesFingerprint, datasetFingerprint } from '../data/fingerprint.ts';
 import { loadDataset, type LoadedDataset } from '../data/load.ts';
 import { DEFAULT_DATASET, parseDatasetSpec } from '../data/spec.ts';
@@ -48,6 +49,17 @@ export function datasetOf(options: EvaluatorOptions): { text: string; load: () =
   const limit = typeof extra.limit === 'number' ? extra.limit : undefined;
   const valFraction = typeof extra.valFraction === 'number' ? extra.valFraction : 0.1;
   return { text, load: () => loadDataset(resolved, { limit, valFraction, includeTest: false }) };
+}
+
+/**
+ * Fails, naming the directory, when a training evaluator's dataset lives in a directory that is not
+ * there: a run checks this before it creates its directory, so a mistyped path costs nothing (its
+ * worker processes would each fail to start). Reads no data.
+ */
+export async function checkDatasetDirectory(options: EvaluatorOptions): Promise<void> {
+  const text = typeof options.extra?.dataset === 'string' ? options.extra.dataset : DEFAULT_DATASET;
+  const spec = parseDatasetSpec(text);
+  if (spec.dir !== undefined) await requireDirectory(resolve(options.baseDir ?? process.cwd(), spec.dir), `${spec.kind} dataset directory`);
 }
 
 /**

@@ -9,6 +9,7 @@ import { basename, resolve } from 'node:path';
 import type { Evaluator, EvaluatorOptions } from '../core/evaluator.ts';
 import type { EvalRequest } from '../core/trial.ts';
 import { createEvaluator, fingerprint } from '../evaluators/all.ts';
+import { checkDatasetDirectory } from '../evaluators/fingerprint.ts';
 import { innerSpec, parseEvaluatorSpec } from '../evaluators/registry.ts';
 import { resolveSpaceFile } from '../spaces/load.ts';
 import type { SearchSpace } from '../spaces/space.ts';
@@ -73,8 +74,10 @@ export async function executorOf(config: RunConfig, space: SearchSpace<unknown>,
     const evaluator: Evaluator = await createEvaluator(config.evaluator, options);
     return new InlineExecutor(evaluator, config.workers);
   }
-  // Build the evaluator spec once here too, so a bad spec fails before any worker starts.
+  // Build the evaluator spec once here too, so a bad spec fails before any worker starts; for training,
+  // whose evaluator loads tfjs and the data, check that the dataset's directory is there.
   if (parseEvaluatorSpec(innerSpec(config.evaluator))[0] !== 'train') await createEvaluator(config.evaluator, options);
+  else await checkDatasetDirectory(options);
   return new ProcessPool({
     evaluatorModule: EVALUATOR_MODULE, spec: config.evaluator, evaluatorOptions: options, workers: config.workers, gpus: runtime.gpus,
     recycleAfter: runtime.recycleAfter, maxOldSpaceMb: runtime.maxOldSpaceMb, timeoutSeconds: runtime.timeoutSeconds,
