@@ -13,6 +13,7 @@ import './hyperband.ts';
 import './local-search.ts';
 import './pbt.ts';
 import './random.ts';
+import './screened-aging.ts';
 import './tpe.ts';
 
 export {};
