@@ -1,6 +1,7 @@
 /**
  * Behaviour of the predictor-guided strategies beyond the conformance suite: local-search climbs by
- * first improvement and its predictor saves evaluations, neither strategy ever proposes a known
+ * first improvement and its predictor saves evaluations, screened-aging keeps an aging population and
+ * its screening saves evaluations, bananas widens its mutants when the best stalls, no strategy ever proposes a known
  * network (not even when the space runs out, where they answer `done`), parallel asks stay distinct,
  * and bad options are refused with the option's name.
  */
@@ -9,6 +10,7 @@ import { ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 import { Bananas } from '../src/search/bananas.ts';
 import { LocalSearch } from '../src/search/local-search.ts';
+import { ScreenedAging } from '../src/search/screened-aging.ts';
 import type { Strategy, Suggestion } from '../src/search/strategy.ts';
 import { Nb201Space } from '../src/spaces/nas-bench-201.ts';
 import type { Nb201Genome } from '../src/genome/types.ts';
@@ -64,6 +66,7 @@ describe('local-search', () => {
 describe.each([
   ['local-search', (seed: number, ops?: Nb201Space): Strategy<Nb201Genome> => new LocalSearch(ops ?? space, Rng.seeded(seed), {})],
   ['bananas', (seed: number, ops?: Nb201Space): Strategy<Nb201Genome> => new Bananas(ops ?? space, Rng.seeded(seed), { predictor: 'gp' })],
+  ['screened-aging', (seed: number, ops?: Nb201Space): Strategy<Nb201Genome> => new ScreenedAging(ops ?? space, Rng.seeded(seed), {})],
 ])('%s', (_name, make) => {
   it('never proposes a network twice in 200 evaluations', () => {
     const asked = drive(make(3), 200);
@@ -124,5 +127,39 @@ describe('bananas', () => {
       return sum;
     };
     expect(lastScores(0.25)).toBeGreaterThan(lastScores(0));
+  });
+});
+
+describe('screened-aging', () => {
+  it('keeps the last `population` results as its population and proposes one mutation of a member', () => {
+    const s = new ScreenedAging(space, Rng.seeded(7), { initial: 6, population: 8, sample: 3 });
+    const told: Array<Suggestion<Nb201Genome>> = [];
+    for (let k = 0; k < 30; k++) {
+      const r = s.ask();
+      if (r.kind !== 'suggestion') throw new Error(`ask ${k}: ${r.kind}`);
+      if (k >= 6) {
+        const members = s.populationIds().map((id) => told[id].config);
+        expect(members.some((m) => differ(m, r.suggestion.config) === 1)).toBe(true);
+      }
+      told.push(r.suggestion);
+      s.tell(r.suggestion.id, { status: 'ok', score: score(r.suggestion.config) });
+      expect(s.populationIds()).toEqual(told.slice(-8).map((t) => t.id));
+    }
+  });
+
+  it('refuses a tournament larger than the population, naming the option', () => {
+    expect(() => new ScreenedAging(space, Rng.seeded(1), { population: 4, sample: 5 })).toThrow(/options.sample/);
+    expect(() => new ScreenedAging(space, Rng.seeded(1), { children: 0 })).toThrow(/options.children/);
+  });
+
+  it('finds the optimum of a smooth objective in fewer evaluations when the predictor screens 20 mutations than with one', () => {
+    const evaluationsToOptimum = (children: number, seed: number): number => {
+      const asked = drive(new ScreenedAging(space, Rng.seeded(seed), { children }, 150), 150);
+      const at = asked.findIndex((t) => score(t.config) === OPTIMUM);
+      return at < 0 ? 151 : at + 1;
+    };
+    const seeds = [1, 2, 3, 4, 5, 6];
+    const mean = (children: number): number => seeds.reduce((s, k) => s + evaluationsToOptimum(children, k), 0) / seeds.length;
+    expect(mean(20)).toBeLessThan(mean(1));
   });
 });
