@@ -86,35 +86,49 @@ export class Mlp {
     const acts = this.allocActivations();
     const deltas = this.layers.map((l) => new Float64Array(l.inputs));
     const batch = Math.min(batchSize, n);
+    const width = this.layers[0].outputs;
+    // The features present in the current batch (their first-layer rows are the only ones with a gradient).
+    const mark = new Uint8Array(this.layers[0].inputs);
+    const touched = new Int32Array(this.layers[0].inputs);
+    let nTouched = 0;
     let order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
     let cursor = 0;
-    const touched = new Set<number>();
     for (let step = 1; step <= steps; step++) {
-      for (const g of grads) {
-        g.b.fill(0);
-        if (g !== grads[0]) g.w.fill(0);
+      for (let l = 0; l < grads.length; l++) {
+        grads[l].b.fill(0);
+        if (l > 0) grads[l].w.fill(0);
       }
-      // The first layer's gradient is non-zero only in the rows of features this batch has: clear those.
-      for (const f of touched) grads[0].w.fill(0, f * this.layers[0].outputs, (f + 1) * this.layers[0].outputs);
-      touched.clear();
+      for (let t = 0; t < nTouched; t++) {
+        const f = touched[t];
+        mark[f] = 0;
+        grads[0].w.fill(0, f * width, (f + 1) * width);
+      }
+      nTouched = 0;
       for (let k = 0; k < batch; k++) {
         if (cursor === n) {
           order = rng.shuffle(order);
           cursor = 0;
         }
         const i = order[cursor++];
-        for (const f of rows[i].index) touched.add(f);
+        const index = rows[i].index;
+        for (let t = 0; t < index.length; t++) {
+          if (mark[index[t]] === 0) {
+            mark[index[t]] = 1;
+            touched[nTouched++] = index[t];
+          }
+        }
         const out = this.forward(rows[i], acts);
         this.backward(rows[i], acts, deltas, (2 * (out - y[i])) / batch, grads);
       }
       const lr = learningRate * (1 - (0.9 * (step - 1)) / Math.max(1, steps - 1));
-      this.layers.forEach((layer, l) => {
+      for (let l = 0; l < this.layers.length; l++) {
+        const layer = this.layers[l];
         if (l === 0) {
           // Lazy Adam (as for sparse embeddings): only the rows of features in this batch move.
-          for (const f of touched) adam(layer.w, grads[0].w, moments[0].w, step, lr, weightDecay, f * layer.outputs, (f + 1) * layer.outputs);
+          for (let t = 0; t < nTouched; t++) adam(layer.w, grads[0].w, moments[0].w, step, lr, weightDecay, touched[t] * width, (touched[t] + 1) * width);
         } else adam(layer.w, grads[l].w, moments[l].w, step, lr, weightDecay);
         adam(layer.b, grads[l].b, moments[l].b, step, lr, 0);
-      });
+      }
     }
   }
 
@@ -212,12 +226,16 @@ function relu(a: Float64Array): void {
 
 /** One Adam update of `param[from..to)` with gradient `grad` (plus `decay` x param), in place. */
 function adam(param: Float64Array, grad: Float64Array, mom: Moments, step: number, lr: number, decay: number, from = 0, to = param.length): void {
-  const c1 = 1 - BETA1 ** step;
-  const c2 = 1 - BETA2 ** step;
+  const m = mom.m;
+  const v = mom.v;
+  const rate = lr / (1 - BETA1 ** step);
+  const unbias2 = 1 / (1 - BETA2 ** step);
   for (let i = from; i < to; i++) {
     const g = grad[i] + decay * param[i];
-    mom.m[i] = BETA1 * mom.m[i] + (1 - BETA1) * g;
-    mom.v[i] = BETA2 * mom.v[i] + (1 - BETA2) * g * g;
-    param[i] -= (lr * (mom.m[i] / c1)) / (Math.sqrt(mom.v[i] / c2) + EPS);
+    const mi = BETA1 * m[i] + (1 - BETA1) * g;
+    const vi = BETA2 * v[i] + (1 - BETA2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] -= (rate * mi) / (Math.sqrt(vi * unbias2) + EPS);
   }
 }
