@@ -33,7 +33,7 @@
  *   made `budget` distinct evaluations (src/run/fidelity.ts, as in every run);
  * - bo: 1,000 EI candidates, 2 + 2 local refinements of 20 L-BFGS steps, 1 random restart of the
  *   hyperparameter fit (its defaults cost about 65 s of CPU per run here, 13 times as much);
- * - random, tpe, bananas, local-search: their defaults (the same on every space);
+ * - random, tpe, bananas, local-search, screened-aging: their defaults (the same on every space);
  * - pbt refuses the space (it explores hyperparameters; an architecture space has none): a line says so.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
