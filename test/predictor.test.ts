@@ -102,6 +102,15 @@ describe('FeatureGp', () => {
     const maxTrainStd = Math.max(...train.std);
     expect(far.std[0]).toBeGreaterThan(maxTrainStd);
   });
+
+  it('gives the same mean from predictMean as from predict, features outside the training columns included', () => {
+    const { rows, y } = problem(150, 12, 10);
+    const gp = new FeatureGp(rows.slice(0, 100), y.slice(0, 100));
+    const test = [...rows.slice(100), { index: Int32Array.from([2, 40]), value: Float64Array.from([1, 3]) }];
+    const full = gp.predict(test).mean;
+    const fast = gp.predictMean(test);
+    full.forEach((m, i) => expect(fast[i]).toBeCloseTo(m, 9));
+  });
 });
 
 describe('copulaTargets', () => {
@@ -127,6 +136,23 @@ describe('features and Predictor', () => {
     const names = [...hp.named(v).keys()];
     expect(names.some((n) => n.includes('='))).toBe(true);
     expect(names.some((n) => n.endsWith('?'))).toBe(true);
+  });
+
+  it('reuses the last vocabulary when the names are the same, and re-encodes rows when they change', () => {
+    const space = new Nb201Space();
+    const encoder = new FeatureEncoder(space);
+    const a = nb201FromArch('|nor_conv_3x3~0|+|none~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|');
+    const b = nb201FromArch('|avg_pool_3x3~0|+|nor_conv_1x1~0|none~1|+|none~0|none~1|nor_conv_3x3~2|');
+    const small = encoder.vocabulary([a]);
+    expect(encoder.vocabulary([a, a])).toBe(small);
+    const rowSmall = encoder.row(b, small);
+    expect(rowSmall.index).toHaveLength(0);
+    const large = encoder.vocabulary([a, b]);
+    expect(large).not.toBe(small);
+    const rowLarge = encoder.row(b, large);
+    expect(rowLarge.index.length).toBeGreaterThan(0);
+    expect(encoder.row(b, large)).toBe(rowLarge);
+    expect(Array.from(encoder.row(b, small).index)).toEqual([]);
   });
 
   it.each(['gp', 'mlp'] as const)('%s ranks NAS-Bench-201 cells by a score it was shown', (predictor) => {

@@ -26,6 +26,11 @@ export class FeatureEncoder<C> {
   private readonly space: SearchSpace<C>;
   private readonly limits: PathLimits;
   private readonly cache = new Map<string, ReadonlyMap<string, number>>();
+  /** The same features by object identity: values a strategy keeps (an enumerated space) skip the hash. */
+  private readonly byObject = new WeakMap<object, ReadonlyMap<string, number>>();
+  /** Each value's last row, with the vocabulary it was encoded on. */
+  private readonly rows = new WeakMap<object, { vocab: Vocabulary; row: SparseRow }>();
+  private lastVocabulary?: Map<string, number>;
 
   constructor(space: SearchSpace<C>, limits: PathLimits = {}) {
     this.space = space;
@@ -34,24 +39,45 @@ export class FeatureEncoder<C> {
 
   /** Named features of one value. */
   named(value: C): ReadonlyMap<string, number> {
+    const isObject = typeof value === 'object' && value !== null;
+    const known = isObject ? this.byObject.get(value) : undefined;
+    if (known) return known;
     const key = this.space.hash(value);
-    const hit = this.cache.get(key);
-    if (hit) return hit;
-    const features = this.compute(value);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, features);
+    let features = this.cache.get(key);
+    if (!features) {
+      features = this.compute(value);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(key, features);
+    }
+    if (isObject) this.byObject.set(value, features);
     return features;
   }
 
-  /** The columns: every feature name some training value has, sorted. */
+  /**
+   * The columns: every feature name some training value has, sorted. The same object as the last
+   * call's when the names are the same (so rows encoded on it are reused).
+   */
   vocabulary(values: readonly C[]): Vocabulary {
     const names = new Set<string>();
     for (const v of values) for (const name of this.named(v).keys()) names.add(name);
-    return new Map([...names].sort().map((name, i) => [name, i]));
+    const sorted = [...names].sort();
+    const last = this.lastVocabulary;
+    if (last && last.size === sorted.length && sorted.every((name, i) => last.get(name) === i)) return last;
+    this.lastVocabulary = new Map(sorted.map((name, i) => [name, i]));
+    return this.lastVocabulary;
   }
 
   /** One value as a sparse row over `vocab` (features outside it are dropped), in column order. */
   row(value: C, vocab: Vocabulary): SparseRow {
+    if (typeof value !== 'object' || value === null) return this.encodeRow(value, vocab);
+    const hit = this.rows.get(value);
+    if (hit && hit.vocab === vocab) return hit.row;
+    const row = this.encodeRow(value, vocab);
+    this.rows.set(value, { vocab, row });
+    return row;
+  }
+
+  private encodeRow(value: C, vocab: Vocabulary): SparseRow {
     const entries: Array<[number, number]> = [];
     for (const [name, x] of this.named(value)) {
       const col = vocab.get(name);
