@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
-import { Bananas } from '../src/search/bananas.ts';
+import { Bananas, resultsSinceBest } from '../src/search/bananas.ts';
 import { LocalSearch } from '../src/search/local-search.ts';
 import { ScreenedAging } from '../src/search/screened-aging.ts';
 import type { Strategy, Suggestion } from '../src/search/strategy.ts';
@@ -127,6 +127,43 @@ describe('bananas', () => {
       return sum;
     };
     expect(lastScores(0.25)).toBeGreaterThan(lastScores(0));
+  });
+});
+
+describe('bananas exploration and finish', () => {
+  it('counts the results told since the best so far', () => {
+    expect(resultsSinceBest([1, 3, 2, 2])).toBe(2);
+    expect(resultsSinceBest([1, 2, 3])).toBe(0);
+    expect(resultsSinceBest([5, 5, 1])).toBe(2);
+  });
+
+  it('with finish: neighbours, spends the exploit phase on unknown neighbours of the best result', () => {
+    const budget = 40;
+    const asked = drive(new Bananas(space, Rng.seeded(8), { finish: 'neighbours', exploit: 0.25 }, budget), budget);
+    for (let k = 30; k < budget; k++) {
+      const best = asked.slice(0, k).reduce((a, b) => (score(b.config) > score(a.config) ? b : a));
+      expect(differ(asked[k].config, best.config)).toBe(1);
+    }
+  });
+
+  it('with explore, changes its picks only once the best stalls, and still finds the optimum of a smooth objective', () => {
+    // The first result is the best of the run: every ask after the first result is made while the best stalls.
+    const run = (explore: number): string[] => {
+      const s = new Bananas(space, Rng.seeded(3), { explore, initial: 3 }, 0);
+      const hashes: string[] = [];
+      for (let k = 0; k < 25; k++) {
+        const r = s.ask();
+        if (r.kind !== 'suggestion') throw new Error(r.kind);
+        hashes.push(space.hash(r.suggestion.config));
+        s.tell(r.suggestion.id, { status: 'ok', score: k === 0 ? 100 : score(r.suggestion.config) });
+      }
+      return hashes;
+    };
+    const [plain, exploring] = [run(0), run(2)];
+    expect(exploring.slice(0, 3)).toEqual(plain.slice(0, 3));
+    expect(exploring).not.toEqual(plain);
+    const asked = drive(new Bananas(space, Rng.seeded(2), { explore: 0.2 }, 150), 150);
+    expect(asked.findIndex((t) => score(t.config) === OPTIMUM)).toBeGreaterThanOrEqual(0);
   });
 });
 

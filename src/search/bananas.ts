@@ -10,7 +10,12 @@
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
  *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins.
  * 3. In the last `exploit` fraction of the run's budget the candidate with the best predicted mean
- *    is picked instead: exploration no longer pays once the run is about to keep its best.
+ *    is picked instead: exploration no longer pays once the run is about to keep its best. With
+ *    `finish: neighbours` the candidates of that phase are the unknown neighbours of the best result
+ *    alone (a local search's last steps), where it has any.
+ * 4. As the best stalls, Thompson sampling explores more: with `explore` e > 0, each candidate's draw
+ *    has its standard deviation multiplied by 1 + e x (results told since the best so far), so a run
+ *    that settled in a basin gives far, uncertain candidates a growing chance.
  *
  * Never proposes a known network (canonical hash): candidates exclude every asked architecture.
  * Parallel asks: with `pending: believer` (default) each pending architecture joins the training set
@@ -49,9 +54,13 @@ export interface BananasOptions extends PredictorOptions {
    * picked instead of a Thompson draw (the last evaluations exploit; the run keeps its best). Default 0.1.
    */
   exploit?: number;
+  /** Growth of the Thompson draws' spread per result without a new best (item 4 of the file comment). Default 0. */
+  explore?: number;
+  /** Candidates of the exploit phase: `neighbours` (of the best result) or `all` (the usual ones). Default `all`. */
+  finish?: 'all' | 'neighbours';
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'finish', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -84,6 +93,8 @@ export class Bananas<C> implements Strategy<C> {
       pending: choiceOption(options, 'pending', 'believer', ['believer', 'exclude'] as const),
       maxCandidates: numberOption(options, 'maxCandidates', 600, { integer: true, min: 1 }),
       exploit: numberOption(options, 'exploit', 0.1, { min: 0, max: 1 }),
+      explore: numberOption(options, 'explore', 0, { min: 0 }),
+      finish: choiceOption(options, 'finish', 'all', ['all', 'neighbours'] as const),
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
@@ -97,7 +108,9 @@ export class Bananas<C> implements Strategy<C> {
       if (v !== undefined) return this.suggest(v);
       return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     }
-    const candidates = this.candidates(done.map((t) => ({ config: t.config, score: t.score as number })));
+    const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
+    const scored = done.map((t) => ({ config: t.config, score: t.score as number }));
+    const candidates = (exploiting && this.o.finish === 'neighbours' ? this.bestNeighbours(scored) : undefined) ?? this.candidates(scored);
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const values = done.map((t) => t.config);
     const scores = done.map((t) => t.score as number);
@@ -108,8 +121,10 @@ export class Bananas<C> implements Strategy<C> {
       fitted = this.predictor.fit(values, scores, this.rng.seedUint32(), { values: believed, targets });
     }
     const p = fitted.predict(candidates);
-    const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
-    return this.suggest(candidates[exploiting ? argmax(p.mean) : thompsonPick(p, this.rng)]);
+    if (exploiting) return this.suggest(candidates[argmax(p.mean)]);
+    const widen = 1 + this.o.explore * resultsSinceBest(scores);
+    if (widen !== 1) for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
+    return this.suggest(candidates[thompsonPick(p, this.rng)]);
   }
 
   tell(id: number, outcome: Outcome): void {
@@ -131,6 +146,14 @@ export class Bananas<C> implements Strategy<C> {
     return { kind: 'suggestion', suggestion: this.trials.propose(config) };
   }
 
+  /** The best result's unknown neighbours, or undefined when it has none. */
+  private bestNeighbours(done: ReadonlyArray<{ config: C; score: number }>): C[] | undefined {
+    const best = done.reduce((a, b) => (b.score > a.score ? b : a));
+    const set = new CandidateSet(this.space, this.trials.known);
+    set.addNeighbours(best.config, this.rng, this.o.neighbourSamples);
+    return set.size > 0 ? set.values() : undefined;
+  }
+
   /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */
   private candidates(done: ReadonlyArray<{ config: C; score: number }>): C[] {
     const parents = done
@@ -146,6 +169,13 @@ export class Bananas<C> implements Strategy<C> {
     if (all.length <= this.o.maxCandidates) return all;
     return this.rng.sampleIndices(all.length, this.o.maxCandidates).sort((a, b) => a - b).map((i) => all[i]);
   }
+}
+
+/** Results told since the best so far (0: the last result is the best; ties: the first best). */
+export function resultsSinceBest(scores: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+  return scores.length - 1 - best;
 }
 
 /** Index of the largest value (the first of ties). */
