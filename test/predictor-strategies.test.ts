@@ -130,20 +130,11 @@ describe('bananas', () => {
   });
 });
 
-describe('bananas exploration and finish', () => {
+describe('bananas exploration', () => {
   it('counts the results told since the best so far', () => {
     expect(resultsSinceBest([1, 3, 2, 2])).toBe(2);
     expect(resultsSinceBest([1, 2, 3])).toBe(0);
     expect(resultsSinceBest([5, 5, 1])).toBe(2);
-  });
-
-  it('with finish: neighbours, spends the exploit phase on unknown neighbours of the best result', () => {
-    const budget = 40;
-    const asked = drive(new Bananas(space, Rng.seeded(8), { finish: 'neighbours', exploit: 0.25 }, budget), budget);
-    for (let k = 30; k < budget; k++) {
-      const best = asked.slice(0, k).reduce((a, b) => (score(b.config) > score(a.config) ? b : a));
-      expect(differ(asked[k].config, best.config)).toBe(1);
-    }
   });
 
   it('with explore, changes its picks only once the best stalls, and still finds the optimum of a smooth objective', () => {

@@ -10,9 +10,7 @@
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
  *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins.
  * 3. In the last `exploit` fraction of the run's budget the candidate with the best predicted mean
- *    is picked instead: exploration no longer pays once the run is about to keep its best. With
- *    `finish: neighbours` the candidates of that phase are the unknown neighbours of the best result
- *    alone (a local search's last steps), where it has any.
+ *    is picked instead: exploration no longer pays once the run is about to keep its best.
  * 4. As the best stalls, Thompson sampling explores more: with `explore` e > 0, each candidate's draw
  *    has its standard deviation multiplied by 1 + e x (results told since the best so far), so a run
  *    that settled in a basin gives far, uncertain candidates a growing chance.
@@ -56,11 +54,9 @@ export interface BananasOptions extends PredictorOptions {
   exploit?: number;
   /** Growth of the Thompson draws' spread per result without a new best (item 4 of the file comment). Default 0. */
   explore?: number;
-  /** Candidates of the exploit phase: `neighbours` (of the best result) or `all` (the usual ones). Default `all`. */
-  finish?: 'all' | 'neighbours';
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'finish', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -94,7 +90,6 @@ export class Bananas<C> implements Strategy<C> {
       maxCandidates: numberOption(options, 'maxCandidates', 600, { integer: true, min: 1 }),
       exploit: numberOption(options, 'exploit', 0.1, { min: 0, max: 1 }),
       explore: numberOption(options, 'explore', 0, { min: 0 }),
-      finish: choiceOption(options, 'finish', 'all', ['all', 'neighbours'] as const),
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
@@ -109,8 +104,7 @@ export class Bananas<C> implements Strategy<C> {
       return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     }
     const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
-    const scored = done.map((t) => ({ config: t.config, score: t.score as number }));
-    const candidates = (exploiting && this.o.finish === 'neighbours' ? this.bestNeighbours(scored) : undefined) ?? this.candidates(scored);
+    const candidates = this.candidates(done.map((t) => ({ config: t.config, score: t.score as number })));
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const values = done.map((t) => t.config);
     const scores = done.map((t) => t.score as number);
@@ -144,14 +138,6 @@ export class Bananas<C> implements Strategy<C> {
 
   private suggest(config: C): AskResult<C> {
     return { kind: 'suggestion', suggestion: this.trials.propose(config) };
-  }
-
-  /** The best result's unknown neighbours, or undefined when it has none. */
-  private bestNeighbours(done: ReadonlyArray<{ config: C; score: number }>): C[] | undefined {
-    const best = done.reduce((a, b) => (b.score > a.score ? b : a));
-    const set = new CandidateSet(this.space, this.trials.known);
-    set.addNeighbours(best.config, this.rng, this.o.neighbourSamples);
-    return set.size > 0 ? set.values() : undefined;
   }
 
   /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */
