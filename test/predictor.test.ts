@@ -102,15 +102,6 @@ describe('FeatureGp', () => {
     const maxTrainStd = Math.max(...train.std);
     expect(far.std[0]).toBeGreaterThan(maxTrainStd);
   });
-
-  it('gives the same mean from predictMean as from predict, features outside the training columns included', () => {
-    const { rows, y } = problem(150, 12, 10);
-    const gp = new FeatureGp(rows.slice(0, 100), y.slice(0, 100));
-    const test = [...rows.slice(100), { index: Int32Array.from([2, 40]), value: Float64Array.from([1, 3]) }];
-    const full = gp.predict(test).mean;
-    const fast = gp.predictMean(test);
-    full.forEach((m, i) => expect(fast[i]).toBeCloseTo(m, 9));
-  });
 });
 
 describe('copulaTargets', () => {

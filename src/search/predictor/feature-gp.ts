@@ -101,51 +101,6 @@ export class FeatureGp {
     this.alpha = best.alpha;
   }
 
-  /**
-   * Posterior mean alone at each row: no triangular solve, and distances from dot products with the
-   * training rows held feature-major, so a sparse row costs its non-zero entries times n (many rows:
-   * an enumerated space). Features beyond the training columns count in the row's norm only.
-   */
-  predictMean(rows: readonly SparseRow[]): Float64Array {
-    const n = this.rows.length;
-    const { byFeature, norms } = this.featureMajor();
-    const mean = new Float64Array(rows.length);
-    const dot = new Float64Array(n);
-    rows.forEach((row, r) => {
-      dot.fill(0);
-      let norm = 0;
-      for (let k = 0; k < row.index.length; k++) {
-        const x = row.value[k];
-        norm += x * x;
-        const column = byFeature.get(row.index[k]);
-        if (column) for (let i = 0; i < n; i++) dot[i] += x * column[i];
-      }
-      let m = 0;
-      for (let i = 0; i < n; i++) m += matern52(Math.sqrt(Math.max(0, norm + norms[i] - 2 * dot[i])) / this.length, this.signal) * this.alpha[i];
-      mean[r] = this.center + this.scale * m;
-    });
-    return mean;
-  }
-
-  private columns?: { byFeature: Map<number, Float64Array>; norms: Float64Array };
-
-  /** The training rows by feature (each feature's values over the n rows) and their squared norms. */
-  private featureMajor(): { byFeature: Map<number, Float64Array>; norms: Float64Array } {
-    if (this.columns) return this.columns;
-    const n = this.rows.length;
-    const byFeature = new Map<number, Float64Array>();
-    const norms = new Float64Array(n);
-    this.rows.forEach((row, i) => {
-      for (let k = 0; k < row.index.length; k++) {
-        let column = byFeature.get(row.index[k]);
-        if (!column) byFeature.set(row.index[k], (column = new Float64Array(n)));
-        column[i] = row.value[k];
-        norms[i] += row.value[k] * row.value[k];
-      }
-    });
-    return (this.columns = { byFeature, norms });
-  }
-
   /** Posterior mean and standard deviation (of the latent function) at each row. */
   predict(rows: readonly SparseRow[]): GpPrediction {
     const n = this.rows.length;

@@ -40,8 +40,6 @@ export interface FittedPredictor<C> {
   /** The copula-transformed training targets, in the order given to `fit`. */
   targets: readonly number[];
   predict(values: readonly C[]): Prediction;
-  /** The predicted mean alone (cheaper than `predict` for many values). */
-  predictMean(values: readonly C[]): Float64Array;
 }
 
 /**
@@ -99,7 +97,7 @@ export class Predictor<C> {
     const rowsOf = (list: readonly C[]): SparseRow[] => list.map((v) => this.encoder.row(v, vocab));
     if (this.options.predictor === 'gp') {
       const gp = new FeatureGp(rows, y);
-      return { targets, predict: (list) => gp.predict(rowsOf(list)), predictMean: (list) => gp.predictMean(rowsOf(list)) };
+      return { targets, predict: (list) => gp.predict(rowsOf(list)) };
     }
     const ensemble = new MlpEnsemble(rows, y, vocab.size, Rng.seeded(seed), { members: this.options.members, steps: this.options.steps });
     return {
@@ -108,7 +106,6 @@ export class Predictor<C> {
         const p = ensemble.predict(rowsOf(list));
         return { mean: p.mean, std: p.std };
       },
-      predictMean: (list) => ensemble.predict(rowsOf(list)).mean,
     };
   }
 }
