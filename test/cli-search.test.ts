@@ -145,7 +145,7 @@ describe('nas search errors', () => {
     const r = await nas('search', '--strategy', 'annealing', '--objective', 'branin', '--run-dir', dir());
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/unknown strategy 'annealing'/);
-    expect(r.err).toMatch(/aging, asha, bananas, bo, bohb, grid, hyperband, large-scale, local-search, pbt, random, sh, tpe/);
+    expect(r.err).toMatch(/aging, asha, bananas, bo, bohb, grid, hyperband, large-scale, local-search, pbt, random, screened-aging, sh, tpe/);
   });
 
   it('an unknown objective lists the accepted ones', async () => {
