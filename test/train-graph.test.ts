@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseTrainPath } from '../src/backends/native/graph/path.ts';
 import { GraphDefBuilder, tfGraphProto } from '../src/backends/native/graph/graph-def.ts';
 import { GraphSession, openGraphSessions } from '../src/backends/native/graph/session.ts';
+import { sessionConfigBytes } from '../src/backends/native/graph/config.ts';
 import { TfOps } from '../src/backends/native/graph/tf-ops.ts';
 import { classifyFailure } from '../src/train/failures.ts';
 import { requires } from './helpers/requirements.ts';
@@ -93,20 +94,43 @@ describe('the training path option', () => {
   });
 });
 
+describe('the graph session configuration', () => {
+  const decode = (bytes: Uint8Array): Record<string, unknown> => {
+    const type = tfGraphProto().lookupType('tensorflow.ConfigProto');
+    return type.toObject(type.decode(bytes), { enums: String });
+  };
+  it('turns Grappler off on CPU, keeps it whole on a GPU, or runs its remapper alone and once', () => {
+    expect(decode(sessionConfigBytes())).toEqual({ graphOptions: { rewriteOptions: { disableMetaOptimizer: true } } });
+    expect(decode(sessionConfigBytes({ gpu: true }))).toEqual({ gpuOptions: { allowGrowth: true } });
+    const remap = (decode(sessionConfigBytes({ grappler: 'remapper' })).graphOptions as { rewriteOptions: Record<string, unknown> }).rewriteOptions;
+    expect(remap.remapping).toBe('ON');
+    expect(remap.metaOptimizerIterations).toBe('ONE');
+    const toggles = Object.entries(remap).filter(([k, v]) => k !== 'remapping' && typeof v === 'string' && !['metaOptimizerIterations', 'memoryOptimization'].includes(k));
+    expect(toggles.length).toBeGreaterThan(10);
+    for (const [k, v] of toggles) expect(v, k).toBe('OFF');
+  });
+});
+
 describe('the training graph', () => {
-  /** The inference nodes of the NASNet child's graph that run as one fused kernel: [fused ops, count]. */
-  function fusedInference(tuning?: GraphTuning): Map<string, number> {
-    const built = buildModel(NASNET, NASNET_NET, { seed: 1 });
+  type DecodedNode = { name: string; op: string; input?: string[]; attr?: Record<string, { s?: Uint8Array; list?: { s?: Uint8Array[] } }> };
+
+  /** The nodes of a child's training graph (default the NASNet child). */
+  function graphNodes(tuning?: GraphTuning, child = CHILDREN[0]): DecodedNode[] {
+    const built = buildModel(child.genome, child.network, { seed: 1 });
     const weights = built.model.weights.map((w) => ({ name: w.originalName, shape: w.shape.map(Number), trainable: w.trainable }));
     const graph = buildTrainingGraph(built.plan, weights, {
       epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 0, decayed: new Set(), adam: ADAM,
       microBatches: false, ...(tuning !== undefined ? { tuning } : {}),
     });
     built.model.dispose();
-    const decoded = tfGraphProto().lookupType('tensorflow.GraphDef').toObject(tfGraphProto().lookupType('tensorflow.GraphDef').decode(graph.graphDef)) as
-      { node: { name: string; op: string; attr?: Record<string, { list?: { s?: Uint8Array[] } }> }[] };
+    const type = tfGraphProto().lookupType('tensorflow.GraphDef');
+    return (type.toObject(type.decode(graph.graphDef)) as { node: DecodedNode[] }).node;
+  }
+
+  /** The inference nodes of the NASNet child's graph that run as one fused kernel: [fused ops, count]. */
+  function fusedInference(tuning?: GraphTuning): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const n of decoded.node.filter((d) => d.op === '_FusedConv2D')) {
+    for (const n of graphNodes(tuning).filter((d) => d.op === '_FusedConv2D')) {
       expect(n.name.startsWith('infer/'), n.name).toBe(true);
       const ops = (n.attr?.fused_ops?.list?.s ?? []).map((b) => Buffer.from(b).toString()).join('+');
       counts.set(ops, (counts.get(ops) ?? 0) + 1);
@@ -121,6 +145,24 @@ describe('the training graph', () => {
     // An option given as undefined is an option not given.
     expect(fusedInference({ fuseInference: undefined })).toEqual(fused);
     expect(fusedInference({ fuseInference: false }).size).toBe(0);
+  });
+
+  it('trains each batch norm read only by ReLUs with its ReLU as one kernel, whose output the ReLU gradient reads, unless turned off', () => {
+    for (const child of CHILDREN) {
+      const nodes = graphNodes(undefined, child);
+      const fused = nodes.filter((n) => n.op === '_FusedBatchNormEx');
+      expect(fused.length, child.name).toBeGreaterThan(0);
+      for (const n of fused) {
+        expect(n.name.startsWith('infer/'), n.name).toBe(false);
+        expect(Buffer.from(n.attr?.activation_mode?.s ?? []).toString()).toBe('Relu');
+        // The batch norm's gradient reads the fused kernel's saved statistics, a ReluGrad its output.
+        expect(nodes.some((d) => d.op === 'FusedBatchNormGradV3' && d.input?.includes(`${n.name}:3`)), n.name).toBe(true);
+        expect(nodes.some((d) => d.op === 'ReluGrad' && d.input?.[1] === `${n.name}:0`), n.name).toBe(true);
+      }
+      const off = graphNodes({ fuseBatchNormRelu: false }, child);
+      expect(off.filter((n) => n.op === '_FusedBatchNormEx')).toHaveLength(0);
+      expect(off.filter((n) => n.op === 'Relu').length).toBe(nodes.filter((n) => n.op === 'Relu').length + fused.length);
+    }
   });
 });
 
@@ -270,6 +312,27 @@ describe.skipIf(SKIP_NATIVE)('training as one TensorFlow graph', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('trains a batch norm and its ReLU fused as in two kernels: the same losses and predictions within 1e-6', () => {
+    for (const child of CHILDREN) {
+      const run = (fuse: boolean): { losses: number[]; probs: Float32Array } => {
+        const built = buildModel(child.genome, child.network, { seed: 5 });
+        const g = GraphChild.open(built.model, built.plan, { optimizer: 'sgd', tuning: { fuseBatchNormRelu: fuse } });
+        const losses = [0, 1, 2].map((i) => g.step(batchOf(data.train, 8), { lr: 0.05, dropoutSeed: i }).loss);
+        const x = tf.tensor4d(batchOf(data.val, 12).x, [12, 8, 8, 3]);
+        const p = g.predict(x);
+        const probs = p.dataSync() as Float32Array;
+        tf.dispose([x, p]);
+        g.close();
+        built.model.dispose();
+        return { losses, probs };
+      };
+      const [fused, apart] = [run(true), run(false)];
+      fused.losses.forEach((l, i) => expect(Math.abs(l - (apart.losses[i] ?? Number.NaN)), `${child.name} step ${i}`).toBeLessThanOrEqual(1e-6));
+      expect(Math.max(...fused.probs.map((v, i) => Math.abs(v - (apart.probs[i] ?? Number.NaN))))).toBeLessThanOrEqual(1e-6);
+    }
+    expect(openGraphSessions()).toBe(0);
   });
 
   it('ends a child whose loss becomes NaN with failure nan; TensorFlow running out of memory in a session is failure oom; no session stays open', async () => {

@@ -7,9 +7,9 @@
  * figures come out as typed arrays, with no tfjs tensor in between; `close` deletes the session.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GraphSession } from '../../backends/native/graph/session.ts';
+import { GraphSession, oneDnnKernels } from '../../backends/native/graph/session.ts';
 import { loadedNative } from '../../backends/native/status.ts';
-import type { Feed } from '../../backends/native/graph/session.ts';
+import type { Feed, GrapplerChoice } from '../../backends/native/graph/session.ts';
 import { deriveSeed } from '../../core/rng.ts';
 import { batches } from '../../data/batches.ts';
 import type { Batch, ImageSet, Normalization } from '../../data/types.ts';
@@ -40,8 +40,8 @@ export interface GraphChildOptions {
   microBatches?: boolean;
   /** The graph builder's optimisations and Grappler (for measuring each; the defaults are the measured best). */
   tuning?: GraphTuning & {
-    /** Run TensorFlow's Grappler passes in the session. Default: off on CPU, on with a GPU. */
-    grappler?: boolean;
+    /** TensorFlow's Grappler passes in the session: all, none or the remapper alone. Default: none on CPU, all with a GPU. */
+    grappler?: GrapplerChoice;
   };
 }
 
@@ -86,8 +86,9 @@ export class GraphChild {
     const graph = buildTrainingGraph(plan, weights, {
       epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: options.optimizer, momentum: options.momentum ?? 0.9,
       nesterov: options.nesterov ?? true, weightDecay: options.weightDecay ?? 0, decayed, adam: ADAM, microBatches: options.microBatches ?? false,
-      // TensorFlow's fused convolution and batch norm has CPU kernels only.
-      tuning: gpu ? { ...options.tuning, fuseInference: false } : options.tuning,
+      // TensorFlow's fused convolution and batch norm has CPU kernels only, the training batch norm with its ReLU oneDNN's only.
+      tuning: gpu ? { ...options.tuning, fuseInference: false, fuseBatchNormRelu: false }
+        : oneDnnKernels() ? options.tuning : { ...options.tuning, fuseBatchNormRelu: false },
     });
     const session = GraphSession.open(graph.graphDef, { gpu, grappler: options.tuning?.grappler ?? gpu });
     const child = new GraphChild(session, model, weights, { rate: plan.dropout, width: graph.dropoutWidth }, options.optimizer, graph.nodes);

@@ -56,6 +56,8 @@ export interface LayerScope {
   fuseConvBatchNorm?: boolean;
   /** Run 1x1 stride-1 convolutions as matrix products. Default false. */
   pointwiseMatMul?: boolean;
+  /** Training: batch norms whose only readers are ReLUs, each emitted with the ReLU as one kernel (the ReLU layers then add only their gradient). */
+  reluJoins?: ReadonlySet<string>;
 }
 
 /**
@@ -212,7 +214,9 @@ function batchnorm(s: LayerScope, node: PlanNode, x: string, inShape: number[]):
     const stats = { mean: s.weight(`${node.name}/moving_mean`), variance: s.weight(`${node.name}/moving_variance`) };
     return { out: ops.fusedBatchNorm(`${s.prefix}${node.name}/FusedBatchNormV3`, x, gamma, beta, stats, s.epsilon) };
   }
-  const bn = ops.fusedBatchNorm(`${node.name}/FusedBatchNormV3`, x, gamma, beta, null, s.epsilon);
+  const bn = s.reluJoins?.has(node.name) === true
+    ? ops.fusedBatchNormRelu(`${node.name}/FusedBatchNormEx`, x, gamma, beta, s.epsilon)
+    : ops.fusedBatchNorm(`${node.name}/FusedBatchNormV3`, x, gamma, beta, null, s.epsilon);
   s.moments.push({ layer: node.name, bn, perImage: inShape[0] * inShape[1] });
   return {
     out: `${bn}:0`,
@@ -221,6 +225,11 @@ function batchnorm(s: LayerScope, node: PlanNode, x: string, inShape: number[]):
       return { inputs: [`${g}:0`], weights: [[gamma, `${g}:1`], [beta, `${g}:2`]] };
     },
   };
+}
+
+/** A ReLU whose batch norm already applied it (see `reluJoins`): its output is the batch norm's, its backward pass ReluGrad. */
+export function joinedRelu(node: PlanNode, y: string, ops: TfOps): LayerEmission {
+  return { out: y, backward: (dy) => ({ inputs: [ops.binary(grad(node.name, 'ReluGrad'), 'ReluGrad', dy, y)], weights: [] }) };
 }
 
 /** Pooling, padding and cropping: layers that move or pick pixels. */

@@ -21,7 +21,7 @@ import { attr, GraphDefBuilder } from '../../backends/native/graph/graph-def.ts'
 import { TfOps } from '../../backends/native/graph/tf-ops.ts';
 import { reachableNodes } from '../../genome/network/plan.ts';
 import type { NetworkPlan, PlanNode } from '../../genome/network/plan.ts';
-import { emitLayer, fusedConvBatchNorm, layerWeightNames } from './graph-layers.ts';
+import { emitLayer, fusedConvBatchNorm, joinedRelu, layerWeightNames } from './graph-layers.ts';
 import type { BatchMoments, LayerEmission, LayerScope } from './graph-layers.ts';
 import { emitUpdates } from './graph-updates.ts';
 import type { UpdateOptions } from './graph-updates.ts';
@@ -53,6 +53,8 @@ export interface GraphTuning {
   shareRepeats?: boolean;
   /** Inference: each convolution, the batch norm after it and a ReLU after that as one fused kernel (TensorFlow has it on CPU only). Default true. */
   fuseInference?: boolean;
+  /** Training: a batch norm read only by ReLUs and its ReLU as one kernel (`_FusedBatchNormEx`; oneDNN's CPU kernels only). Default true. */
+  fuseBatchNormRelu?: boolean;
 }
 
 /** The names to feed and fetch. */
@@ -127,12 +129,32 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string,
       out.set(node.name, fusedConvBatchNorm(scope, withBn.bn, withBn.conv, node));
       continue;
     }
+    if (node.layer.kind === 'relu' && scope.reluJoins?.has(node.inputs[0]) === true) {
+      const e = joinedRelu(node, xs[0], scope.ops);
+      out.set(node.name, e.out);
+      emitted.set(node.name, e);
+      continue;
+    }
     const shapes = node.inputs.map((i) => (byName.get(i) as PlanNode).shape);
     const e = emitLayer(scope, node, xs, shapes);
     out.set(node.name, e.out);
     emitted.set(node.name, e);
   }
   return { out, emitted, same };
+}
+
+/**
+ * Training: the batch norms that can apply the ReLU after them in their own kernel: read by one ReLU, or
+ * (repeats shared) by ReLUs only, and not the plan's output or logits.
+ */
+function reluJoinable(nodes: PlanNode[], plan: NetworkPlan, share: boolean): Set<string> {
+  const joins = new Set<string>();
+  for (const node of nodes) {
+    if (node.layer.kind !== 'batchnorm' || node.name === plan.output || node.name === plan.logits) continue;
+    const readers = nodes.filter((n) => n.inputs.includes(node.name));
+    if (readers.length > 0 && (readers.length === 1 || share) && onlyReluReaders(nodes, node.name)) joins.add(node.name);
+  }
+  return joins;
 }
 
 /** Whether every layer reading `name` is a ReLU (all of them then share one output). */
@@ -209,10 +231,12 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const moments: BatchMoments[] = [];
   // Each optimisation on unless asked off (an option given as undefined counts as not given).
   const given = options.tuning ?? {};
-  const tuning = { pointwiseMatMul: given.pointwiseMatMul ?? true, shareRepeats: given.shareRepeats ?? true, fuseInference: given.fuseInference ?? true };
+  const tuning = { pointwiseMatMul: given.pointwiseMatMul ?? true, shareRepeats: given.shareRepeats ?? true, fuseInference: given.fuseInference ?? true,
+    fuseBatchNormRelu: given.fuseBatchNormRelu ?? true };
   const trainScope: LayerScope = {
     ops, weight, training: true, prefix: '', epsilon: options.epsilon, moments, pointwiseMatMul: tuning.pointwiseMatMul,
     ...(dropoutWidth > 0 ? { dropoutMask: ops.placeholder('dropout_mask', 'float32', [-1, dropoutWidth]) } : {}),
+    ...(tuning.fuseBatchNormRelu ? { reluJoins: reluJoinable(nodes, plan, tuning.shareRepeats) } : {}),
   };
   const fwd = forward(trainScope, nodes, plan.input, x, tuning.shareRepeats);
   const logits = fwd.out.get(plan.logits) as string;
@@ -226,6 +250,7 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const correct = ops.reduce('loss/correct_sum', 'Sum', ops.correct('loss/correct', logits, labels), [0]);
   const inits = emitUpdates(ops, { weights, reads, grads, moments, ce, correct, lossWeight, batch, bnMomentum: options.bnMomentum, options });
   ops.noOp('init', [...assigns, ...inits]);
-  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [], fuseConvBatchNorm: tuning.fuseInference }, nodes, plan, x, labels, tuning.shareRepeats);
+  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [], fuseConvBatchNorm: tuning.fuseInference, reluJoins: undefined },
+    nodes, plan, x, labels, tuning.shareRepeats);
   return { graphDef: g.toGraphDef(), nodes: g.size, weights, dropoutWidth };
 }

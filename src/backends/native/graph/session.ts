@@ -15,6 +15,8 @@ import { sessionConfigBytes } from './config.ts';
 import type { SessionConfigOptions } from './config.ts';
 
 export type { AddonTensor } from './addon.ts';
+export type { GrapplerChoice } from './config.ts';
+export { oneDnnKernels } from './config.ts';
 
 /** A value fed to a placeholder: float32 or int32 elements and their shape. */
 export type Feed = readonly [name: string, data: Float32Array | Int32Array, shape: number[]];

@@ -162,6 +162,19 @@ export class TfOps {
     });
   }
 
+  /**
+   * Training-mode batch norm with a ReLU applied to its output, as one kernel (`_FusedBatchNormEx`, which
+   * TensorFlow's oneDNN pass runs as `_MklFusedBatchNormEx`; Eigen's CPU kernel takes no activation).
+   * Outputs as FusedBatchNormV3's, output 0 after the ReLU.
+   */
+  fusedBatchNormRelu(name: string, x: string, scale: string, offset: string, epsilon: number): string {
+    const empty = this.emptyVector();
+    return this.op(name, '_FusedBatchNormEx', [x, scale, offset, empty, empty], {
+      ...T, U: attr.type('float32'), epsilon: attr.float(epsilon), exponential_avg_factor: attr.float(1), data_format: NHWC,
+      is_training: attr.bool(true), num_side_inputs: attr.int(0), activation_mode: attr.str('Relu'),
+    });
+  }
+
   private emptyVector(): string {
     const name = 'const/empty';
     return this.g.has(name) ? name : this.g.constant(name, { dtype: 'float32', shape: [0], values: [] });
