@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -8,6 +8,7 @@ import { Rng } from '../src/core/rng.ts';
 import type { ImageSet } from '../src/data/types.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
 import { trainChild } from '../src/train/trainer.ts';
+import { addonDir, addonSourcesHash, graphAddonState } from '../src/backends/native/graph/addon.ts';
 import { installNativeBackend } from '../src/backends/native/install.ts';
 import { nativeLayout, TF_VERSION } from '../src/backends/native/layout.ts';
 import { loadNative, nativeInstallState } from '../src/backends/native/status.ts';
@@ -179,6 +180,23 @@ describe.skipIf(SKIP_NATIVE)('native TensorFlow backend (installed)', () => {
     expect(report.skipped).toBe(true);
     expect(report.tfVersion).toBe(state.stamp?.tfVersion);
     expect(lines.join('\n')).toMatch(/nothing to rebuild/);
+    expect(lines.join('\n')).not.toMatch(/building nas's graph-session addon/);
+  });
+
+  it('rebuilds the graph addon alone when its sources changed since it was built', async () => {
+    const layout = nativeLayout('cpu');
+    const stamp = join(addonDir(layout), 'sources.sha256');
+    expect(graphAddonState(layout)).toEqual({ current: true });
+    // As if it had been built from other sources.
+    writeFileSync(stamp, `${'0'.repeat(64)}\n`);
+    expect(graphAddonState(layout)).toEqual({ current: false, reason: 'built from other sources than these' });
+    const lines: string[] = [];
+    const report = await installNativeBackend({ tfVersion: state.stamp?.tfVersion, log: (l) => lines.push(l) });
+    expect(report.skipped).toBe(true);
+    expect(report.seconds.addon).toBeGreaterThan(0);
+    expect(lines.join('\n')).toMatch(/graph addon is built from other sources than these; building it/);
+    expect(readFileSync(stamp, 'utf8').trim()).toBe(addonSourcesHash());
+    expect(graphAddonState(layout)).toEqual({ current: true });
   });
 });
 

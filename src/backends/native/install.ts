@@ -11,12 +11,13 @@
  * 5. a fresh Node process loads it and trains two steps, another runs a graph through the addon;
  * 6. a stamp records the install.
  * When the stamp matches, a later run (after `npm ci` wiped node_modules, say) only reinstalls the npm
- * package, relinks and checks: seconds instead of a rebuild.
+ * package, relinks and checks: seconds instead of a rebuild; it rebuilds the graph addon alone when its
+ * sources changed since it was built (their hash is stamped beside it).
  */
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { buildBinding, linkLibraries, linkPackage, verifyBinding } from './binding.ts';
-import { addonFile, buildGraphAddon, verifyGraphAddon } from './graph/addon.ts';
+import { buildGraphAddon, graphAddonState, verifyGraphAddon } from './graph/addon.ts';
 import type { InstallStamp, NativeLayout, NativeVariant } from './layout.ts';
 import { CUDA_WHEELS_2_15, installedVersion, nativeLayout, nativePackageName, projectRoot, readStamp, TF_VERSION, wheelProject } from './layout.ts';
 import { checkPip, NativeInstallError, runTool } from './tools.ts';
@@ -75,7 +76,11 @@ export async function installNativeBackend(opts: InstallOptions = {}): Promise<I
     await step('npm', () => ensurePackage(layout, tfjsVersion, log));
     relinkAll(root, log);
     try {
-      if (!existsSync(addonFile(layout))) await step('addon', () => buildGraphAddon(layout, log));
+      const addon = graphAddonState(layout);
+      if (!addon.current) {
+        log(`nas's graph addon is ${addon.reason}; building it`);
+        await step('addon', () => buildGraphAddon(layout, log));
+      }
       await step('verify-addon', () => verifyGraphAddon(layout));
       const check = await step('verify', () => verifyBinding(layout));
       log(`${layout.packageName} ${tfjsVersion} on TensorFlow ${check.tfVersion} (built ${stamp.installedAt}) loads and trains; nothing to rebuild`);

@@ -1,12 +1,14 @@
 /**
  * nas's graph-session addon (addon/graph_session.cc): a small N-API module over TensorFlow's C API,
  * built by `nas backend install` with node-gyp against the same TensorFlow headers and libraries as
- * tfjs-node's binding, in a copy of the sources under .native/<package>/nas-graph/. It runs a GraphDef
+ * tfjs-node's binding, in a copy of the sources under .native/<package>/nas-graph/, beside the hash of the
+ * sources it was built from (an install rebuilds it when they change). It runs a GraphDef
  * in a TensorFlow session created with a ConfigProto of our choosing (see session.ts), which tfjs-node's
  * SavedModel loader does not allow. Both modules load one libtensorflow, so they share its devices,
  * thread pools and oneDNN state.
  */
-import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,20 +47,49 @@ export function addonFile(layout: NativeLayout): string {
   return join(addonDir(layout), 'build', 'Release', 'nas_graph.node');
 }
 
-/** Builds the addon for `layout` (its deps/ must hold the TensorFlow headers and libraries); throws NativeInstallError. */
+/** The SHA-256 of the addon's sources as this checkout holds them (file names and contents). */
+export function addonSourcesHash(): string {
+  const hash = createHash('sha256');
+  for (const file of SOURCES) hash.update(`${file}\0`).update(readFileSync(join(SOURCE_DIR, file))).update('\0');
+  return hash.digest('hex');
+}
+
+/** The file recording the hash of the sources a variant's addon was built from. */
+function sourcesStamp(dir: string): string {
+  return join(dir, 'sources.sha256');
+}
+
+/** Whether `layout`'s addon is built, from the sources this checkout holds; if not, why. */
+export function graphAddonState(layout: NativeLayout): { current: true } | { current: false; reason: string } {
+  if (!existsSync(addonFile(layout))) return { current: false, reason: 'not built' };
+  const stamp = sourcesStamp(addonDir(layout));
+  const built = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+  return built === addonSourcesHash() ? { current: true } : { current: false, reason: 'built from other sources than these' };
+}
+
+/**
+ * Builds the addon for `layout` (its deps/ must hold the TensorFlow headers and libraries) in a folder
+ * beside its place, which it then takes (a failed build leaves the addon in place as it was), and
+ * records the hash of its sources; throws NativeInstallError.
+ */
 export async function buildGraphAddon(layout: NativeLayout, log: (line: string) => void): Promise<void> {
   checkCompiler();
   const dir = addonDir(layout);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  for (const file of SOURCES) copyFileSync(join(SOURCE_DIR, file), join(dir, file));
+  const work = `${dir}.build`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const hash = addonSourcesHash();
+  for (const file of SOURCES) copyFileSync(join(SOURCE_DIR, file), join(work, file));
   const gyp = nodeGypCommand();
   log(`building nas's graph-session addon with node-gyp (TensorFlow C API in ${layout.depsDir})`);
-  const res = await runTool(gyp.cmd, [...gyp.args, 'rebuild', `--nodedir=${nodeHeadersDir()}`, `--tf_deps=${layout.depsDir}`, '-j', 'max'], { cwd: dir });
-  const file = addonFile(layout);
+  const res = await runTool(gyp.cmd, [...gyp.args, 'rebuild', `--nodedir=${nodeHeadersDir()}`, `--tf_deps=${layout.depsDir}`, '-j', 'max'], { cwd: work });
+  const file = join(work, 'build', 'Release', 'nas_graph.node');
   if (res.code !== 0 || !existsSync(file)) throw new NativeInstallError(`node-gyp could not build nas's graph addon (exit ${res.code}).\n${res.tail.trim()}`);
   const missing = unresolvedLibraries(file);
   if (missing.length > 0) throw new NativeInstallError(`the built graph addon ${file} cannot resolve ${missing.join(', ')} (ldd)`);
+  writeFileSync(sourcesStamp(work), `${hash}\n`);
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(work, dir);
 }
 
 const VERIFY_JS = `
