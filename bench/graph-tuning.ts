@@ -8,14 +8,15 @@
  * - `no-bn-relu`: training without the batch norm + ReLU kernel (`_FusedBatchNormEx`);
  * - `grappler`: the session runs TensorFlow's Grappler passes (what tfjs-node's SavedModel session does);
  * - `remapper`: instead of the builder's batch norm + ReLU kernel, Grappler's remapper alone (which fuses
- *   the same pairs, as in Keras's graph), run once.
+ *   the same pairs, as in Keras's graph), run once;
+ * - `inter-op-1`: one thread for independent operations instead of TensorFlow's default (one per core).
  *
  * Each measurement runs in a fresh process (so no variant inherits another's kernel caches), variants
  * alternate within a round, and the medians over rounds are printed: CPU-seconds to build, load and
  * initialise the graph, of the first step, images per CPU-second of the later steps and of inference, and
  * images per second of wall-clock time (a busy machine disturbs CPU-seconds less).
  *
- *   npx tsx bench/graph-tuning.ts [--rounds 3] [--models nasnet,nb201] [--variants all,no-matmul,no-share,no-fusion,no-bn-relu,grappler,remapper]
+ *   npx tsx bench/graph-tuning.ts [--rounds 3] [--models nasnet,nb201] [--variants all,no-matmul,no-share,no-fusion,no-bn-relu,grappler,remapper,inter-op-1]
  *        [--batch 64] [--steps 4] [--infer-steps 10]
  */
 import { spawnSync } from 'node:child_process';
@@ -39,6 +40,7 @@ const VARIANTS: Record<string, NonNullable<GraphChildOptions['tuning']>> = {
   'no-bn-relu': { fuseBatchNormRelu: false },
   grappler: { grappler: true },
   remapper: { fuseBatchNormRelu: false, grappler: 'remapper' },
+  'inter-op-1': { interOpThreads: 1 },
 };
 
 const batch = numberArg('batch', 64);

@@ -108,6 +108,8 @@ describe('the graph session configuration', () => {
     const toggles = Object.entries(remap).filter(([k, v]) => k !== 'remapping' && typeof v === 'string' && !['metaOptimizerIterations', 'memoryOptimization'].includes(k));
     expect(toggles.length).toBeGreaterThan(10);
     for (const [k, v] of toggles) expect(v, k).toBe('OFF');
+    expect(decode(sessionConfigBytes({ interOpThreads: 1 }))).toMatchObject({ interOpParallelismThreads: 1 });
+    expect(decode(sessionConfigBytes({ interOpThreads: 0 }))).not.toHaveProperty('interOpParallelismThreads');
   });
 });
 

@@ -42,6 +42,8 @@ export interface GraphChildOptions {
   tuning?: GraphTuning & {
     /** TensorFlow's Grappler passes in the session: all, none or the remapper alone. Default: none on CPU, all with a GPU. */
     grappler?: GrapplerChoice;
+    /** The session's inter-op threads (see SessionConfigOptions). Default: TensorFlow's choice. */
+    interOpThreads?: number;
   };
 }
 
@@ -90,7 +92,8 @@ export class GraphChild {
       tuning: gpu ? { ...options.tuning, fuseInference: false, fuseBatchNormRelu: false }
         : oneDnnKernels() ? options.tuning : { ...options.tuning, fuseBatchNormRelu: false },
     });
-    const session = GraphSession.open(graph.graphDef, { gpu, grappler: options.tuning?.grappler ?? gpu });
+    const session = GraphSession.open(graph.graphDef, { gpu, grappler: options.tuning?.grappler ?? gpu,
+      ...(options.tuning?.interOpThreads !== undefined ? { interOpThreads: options.tuning.interOpThreads } : {}) });
     const child = new GraphChild(session, model, weights, { rate: plan.dropout, width: graph.dropoutWidth }, options.optimizer, graph.nodes);
     try {
       const values = model.weights.map((w, i): Feed => [`${w.originalName}/init`, w.read().dataSync() as Float32Array, weights[i].shape]);

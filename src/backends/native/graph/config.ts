@@ -18,6 +18,12 @@ export interface SessionConfigOptions {
   gpu?: boolean;
   /** Grappler's passes: `true` all, `false` none, `'remapper'` the remapper alone, once. Default: all with a GPU, none on CPU. */
   grappler?: GrapplerChoice;
+  /**
+   * Threads running independent operations of a step side by side (ConfigProto's
+   * inter_op_parallelism_threads; TensorFlow reads it from the first session of a process, whose pool the
+   * later ones share). Default 0: TensorFlow's choice, the number of cores.
+   */
+  interOpThreads?: number;
 }
 
 /** Grappler's passes that are on unless turned off (RewriterConfig's toggles), all turned off but the remapper. */
@@ -41,6 +47,7 @@ export function sessionConfigBytes(options: SessionConfigOptions = {}): Uint8Arr
   const gpu = options.gpu ?? false;
   const rewrite = rewriteOptions(options.grappler ?? gpu);
   const config = {
+    ...(options.interOpThreads !== undefined && options.interOpThreads > 0 ? { interOpParallelismThreads: options.interOpThreads } : {}),
     ...(gpu ? { gpuOptions: { allowGrowth: true } } : {}),
     ...(rewrite === undefined ? {} : { graphOptions: { rewriteOptions: rewrite } }),
   };

@@ -60,7 +60,7 @@ export class GraphSession {
     }
     try {
       const gpu = options.gpu ?? loadedNative()?.usingGpu === true;
-      return new GraphSession(found.addon, found.addon.open(graphDef, sessionConfigBytes({ gpu, grappler: options.grappler ?? gpu })));
+      return new GraphSession(found.addon, found.addon.open(graphDef, sessionConfigBytes({ ...options, gpu, grappler: options.grappler ?? gpu })));
     } catch (err) {
       throw new GraphSessionError((err as Error).message);
     }
