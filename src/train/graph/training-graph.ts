@@ -145,12 +145,13 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string,
 
 /**
  * Training: the batch norms that can apply the ReLU after them in their own kernel: read by one ReLU, or
- * (repeats shared) by ReLUs only, and not the plan's output or logits.
+ * (repeats shared) by ReLUs only, not the plan's output or logits, over a multiple of 4 channels (the
+ * kernel's requirement).
  */
 function reluJoinable(nodes: PlanNode[], plan: NetworkPlan, share: boolean): Set<string> {
   const joins = new Set<string>();
   for (const node of nodes) {
-    if (node.layer.kind !== 'batchnorm' || node.name === plan.output || node.name === plan.logits) continue;
+    if (node.layer.kind !== 'batchnorm' || node.name === plan.output || node.name === plan.logits || (node.shape.at(-1) ?? 1) % 4 !== 0) continue;
     const readers = nodes.filter((n) => n.inputs.includes(node.name));
     if (readers.length > 0 && (readers.length === 1 || share) && onlyReluReaders(nodes, node.name)) joins.add(node.name);
   }
