@@ -43,11 +43,11 @@ if (one !== '') {
   const eigen = run('graph', { TF_ENABLE_ONEDNN_OPTS: '0' });
   const eagerEigen = run('eager', { TF_ENABLE_ONEDNN_OPTS: '0' });
   console.log(`nas train's default child, --seed ${seed}, ${limit} images: step losses`);
-  console.log('step  graph       eager       |graph-eager|  graph, Eigen  |oneDNN-Eigen| (graph)  eager, Eigen  |graph-eager| (Eigen)');
+  console.log('step  graph       eager       |graph-eager|  graph, Eigen  |oneDNN-Eigen| (graph)  eager, Eigen  |oneDNN-Eigen| (eager)  |graph-eager| (Eigen)');
   const e2 = (v: number): string => v.toExponential(2);
   graph.forEach((g, i) => {
     const [e, k, ke] = [eager[i], eigen[i], eagerEigen[i]].map((v) => v ?? Number.NaN);
     console.log(`${String(i + 1).padStart(4)}  ${g.toFixed(6)}  ${e.toFixed(6)}  ${e2(Math.abs(g - e)).padStart(12)}  ${k.toFixed(6).padStart(12)}  ${e2(Math.abs(g - k)).padStart(22)}` +
-      `  ${ke.toFixed(6).padStart(12)}  ${e2(Math.abs(k - ke)).padStart(20)}`);
+      `  ${ke.toFixed(6).padStart(12)}  ${e2(Math.abs(e - ke)).padStart(22)}  ${e2(Math.abs(k - ke)).padStart(20)}`);
   });
 }
