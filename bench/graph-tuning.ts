@@ -1,14 +1,14 @@
 /**
  * What each choice of the graph path is worth: the reference children (bench/reference-children.ts)
- * trained through their TensorFlow graph with everything on, and with one choice turned off at a time:
+ * trained through their TensorFlow graph as by default, and with one choice changed at a time:
  *
  * - `no-matmul`: 1x1 convolutions as Conv2D (and its backward kernels) instead of matrix products;
  * - `no-share`: a weightless layer repeated on the same input computed each time;
  * - `no-fusion`: inference without the fused convolution + batch norm kernel;
- * - `no-bn-relu`: training without the batch norm + ReLU kernel (`_FusedBatchNormEx`);
+ * - `bn-relu`: training with each batch norm read only by ReLUs and its ReLU as one kernel (`_FusedBatchNormEx`, off by default);
  * - `grappler`: the session runs TensorFlow's Grappler passes (what tfjs-node's SavedModel session does);
- * - `remapper`: instead of the builder's batch norm + ReLU kernel, Grappler's remapper alone (which fuses
- *   the same pairs, as in Keras's graph), run once;
+ * - `remapper`: Grappler's remapper alone, run once (it makes the same batch norm + ReLU fusions, as in
+ *   Keras's graph);
  * - `inter-op-1`: one thread for independent operations instead of TensorFlow's default (one per core).
  *
  * Each measurement runs in a fresh process (so no variant inherits another's kernel caches), variants
@@ -16,7 +16,7 @@
  * initialise the graph, of the first step, images per CPU-second of the later steps and of inference, and
  * images per second of wall-clock time (a busy machine disturbs CPU-seconds less).
  *
- *   npx tsx bench/graph-tuning.ts [--rounds 3] [--models nasnet,nb201] [--variants all,no-matmul,no-share,no-fusion,no-bn-relu,grappler,remapper,inter-op-1]
+ *   npx tsx bench/graph-tuning.ts [--rounds 3] [--models nasnet,nb201] [--variants all,no-matmul,no-share,no-fusion,bn-relu,grappler,remapper,inter-op-1]
  *        [--batch 64] [--steps 4] [--infer-steps 10]
  */
 import { spawnSync } from 'node:child_process';
@@ -37,9 +37,9 @@ const VARIANTS: Record<string, NonNullable<GraphChildOptions['tuning']>> = {
   'no-matmul': { pointwiseMatMul: false },
   'no-share': { shareRepeats: false },
   'no-fusion': { fuseInference: false },
-  'no-bn-relu': { fuseBatchNormRelu: false },
+  'bn-relu': { fuseBatchNormRelu: true },
   grappler: { grappler: true },
-  remapper: { fuseBatchNormRelu: false, grappler: 'remapper' },
+  remapper: { grappler: 'remapper' },
   'inter-op-1': { interOpThreads: 1 },
 };
 

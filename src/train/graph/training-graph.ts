@@ -41,7 +41,7 @@ export interface TrainingGraphOptions extends UpdateOptions {
   epsilon: number;
   /** Batch-norm momentum of the moving statistics. */
   bnMomentum: number;
-  /** The builder's own optimisations (each on by default; `fuseInference` only where the kernels run). */
+  /** The builder's own optimisations (each on by default but `fuseBatchNormRelu`; the fusions only where the kernels run). */
   tuning?: GraphTuning;
 }
 
@@ -53,7 +53,10 @@ export interface GraphTuning {
   shareRepeats?: boolean;
   /** Inference: each convolution, the batch norm after it and a ReLU after that as one fused kernel (TensorFlow has it on CPU only). Default true. */
   fuseInference?: boolean;
-  /** Training: a batch norm read only by ReLUs and its ReLU as one kernel (`_FusedBatchNormEx`; oneDNN's CPU kernels only). Default true. */
+  /**
+   * Training: a batch norm read only by ReLUs and its ReLU as one kernel (`_FusedBatchNormEx`; oneDNN's CPU
+   * kernels only). Default false: measured no faster than the two kernels (bench/graph-tuning.ts).
+   */
   fuseBatchNormRelu?: boolean;
 }
 
@@ -233,7 +236,7 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   // Each optimisation on unless asked off (an option given as undefined counts as not given).
   const given = options.tuning ?? {};
   const tuning = { pointwiseMatMul: given.pointwiseMatMul ?? true, shareRepeats: given.shareRepeats ?? true, fuseInference: given.fuseInference ?? true,
-    fuseBatchNormRelu: given.fuseBatchNormRelu ?? true };
+    fuseBatchNormRelu: given.fuseBatchNormRelu ?? false };
   const trainScope: LayerScope = {
     ops, weight, training: true, prefix: '', epsilon: options.epsilon, moments, pointwiseMatMul: tuning.pointwiseMatMul,
     ...(dropoutWidth > 0 ? { dropoutMask: ops.placeholder('dropout_mask', 'float32', [-1, dropoutWidth]) } : {}),
