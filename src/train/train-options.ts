@@ -10,6 +10,7 @@ import type { AugmentOptions, ImageSet, Normalization } from '../data/types.ts';
 import type { NetworkConfig } from '../genome/network/network.ts';
 import type { CellGenome } from '../genome/types.ts';
 import type { OptimizerName, ScheduleName } from './optimizers.ts';
+import type { GraphChildOptions } from './graph/graph-child.ts';
 
 /** The images a child trains and is measured on (what `loadDataset` returns). */
 export interface TrainData {
@@ -107,6 +108,11 @@ export interface TrainOptions {
    * kernel, every backend) or `auto` (graph where the backend runs graphs, else eager). Default `auto`.
    */
   trainPath?: TrainPathOption;
+  /**
+   * The graph path's builder and session choices, each changed only to measure what it is worth
+   * (bench/graph-tuning.ts, bench/path-agreement.ts). Default: the measured best.
+   */
+  graphTuning?: GraphChildOptions['tuning'];
   /**
    * `trainChild` only: continue this checkpoint (its weights, optimiser state, counters and seed: the data
    * order and dropout draws go on as in the run that wrote it) instead of starting from fresh weights.

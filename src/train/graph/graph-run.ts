@@ -23,6 +23,7 @@ export function openGraphRun(model: tf.LayersModel, plan: NetworkPlan, options: 
   const micro = plannedMicroBatch(model, options.batchSize ?? 64, options);
   const child = GraphChild.open(model, plan, {
     optimizer, momentum: options.momentum, weightDecay: options.weightDecay, microBatches: micro !== undefined,
+    ...(options.graphTuning !== undefined ? { tuning: options.graphTuning } : {}),
   });
   return {
     path: 'graph',
