@@ -88,8 +88,12 @@ export async function buildGraphAddon(layout: NativeLayout, log: (line: string) 
   const missing = unresolvedLibraries(file);
   if (missing.length > 0) throw new NativeInstallError(`the built graph addon ${file} cannot resolve ${missing.join(', ')} (ldd)`);
   writeFileSync(sourcesStamp(work), `${hash}\n`);
-  rmSync(dir, { recursive: true, force: true });
+  // Two renames, so the addon's place is empty only between them (a process loading it then sees none).
+  const old = `${dir}.old`;
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
   renameSync(work, dir);
+  rmSync(old, { recursive: true, force: true });
 }
 
 const VERIFY_JS = `
