@@ -26,7 +26,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, meanPick, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -108,14 +108,9 @@ export class Bananas<C> implements Strategy<C> {
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const values = done.map((t) => t.config);
     const scores = done.map((t) => t.score as number);
-    let fitted = this.predictor.fit(values, scores, this.rng.seedUint32());
-    if (this.o.pending === 'believer' && pending.length > 0) {
-      const believed = pending.map((t) => t.config);
-      const targets = Array.from(fitted.predict(believed).mean);
-      fitted = this.predictor.fit(values, scores, this.rng.seedUint32(), { values: believed, targets });
-    }
-    const p = fitted.predict(candidates);
-    if (exploiting) return this.suggest(candidates[argmax(p.mean)]);
+    const believed = this.o.pending === 'believer' ? pending.map((t) => t.config) : [];
+    const p = this.predictor.fitBelieving(values, scores, believed, this.rng).predict(candidates);
+    if (exploiting) return this.suggest(candidates[meanPick(p)]);
     const widen = 1 + this.o.explore * resultsSinceBest(scores);
     if (widen !== 1) for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
     return this.suggest(candidates[thompsonPick(p, this.rng)]);
@@ -162,13 +157,6 @@ export function resultsSinceBest(scores: readonly number[]): number {
   let best = 0;
   for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
   return scores.length - 1 - best;
-}
-
-/** Index of the largest value (the first of ties). */
-function argmax(values: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 /** Factory for the registry; options in BananasOptions. */

@@ -26,7 +26,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, meanPick, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -107,16 +107,10 @@ export class ScreenedAging<C> implements Strategy<C> {
     if (candidates.length === 1) return this.suggest(candidates[0]);
     const values = done.map((t) => t.config);
     const scores = done.map((t) => t.score as number);
-    let fitted = this.predictor.fit(values, scores, this.rng.seedUint32());
-    const pending = this.trials.pending();
-    if (this.o.pending === 'believer' && pending.length > 0) {
-      const believed = pending.map((t) => t.config);
-      const targets = Array.from(fitted.predict(believed).mean);
-      fitted = this.predictor.fit(values, scores, this.rng.seedUint32(), { values: believed, targets });
-    }
-    const p = fitted.predict(candidates);
+    const believed = this.o.pending === 'believer' ? this.trials.pending().map((t) => t.config) : [];
+    const p = this.predictor.fitBelieving(values, scores, believed, this.rng).predict(candidates);
     const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
-    return this.suggest(candidates[exploiting ? argmax(p.mean) : thompsonPick(p, this.rng)]);
+    return this.suggest(candidates[exploiting ? meanPick(p) : thompsonPick(p, this.rng)]);
   }
 
   tell(id: number, outcome: Outcome): void {
@@ -182,13 +176,6 @@ export class ScreenedAging<C> implements Strategy<C> {
     }
     return set.values();
   }
-}
-
-/** Index of the largest value (the first of ties). */
-function argmax(values: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
 }
 
 /** Factory for the registry; options in ScreenedAgingOptions. */

@@ -108,6 +108,28 @@ export class Predictor<C> {
       },
     };
   }
+
+  /**
+   * Fits on the results, then, with `believed` pending values, again with each of them at the first
+   * fit's predicted mean (the kriging believer), so candidates near what is being evaluated look no
+   * better than it. Draws one seed from `rng` per fit.
+   */
+  fitBelieving(values: readonly C[], scores: readonly number[], believed: readonly C[], rng: Rng): FittedPredictor<C> {
+    const fitted = this.fit(values, scores, rng.seedUint32());
+    if (believed.length === 0) return fitted;
+    const targets = Array.from(fitted.predict(believed).mean);
+    return this.fit(values, scores, rng.seedUint32(), { values: believed, targets });
+  }
+}
+
+/**
+ * The candidate with the best predicted mean (the first of ties): the pick of a strategy's exploit
+ * phase. Returns -1 for no candidates.
+ */
+export function meanPick(p: Prediction): number {
+  let best = -1;
+  for (let i = 0; i < p.mean.length; i++) if (best < 0 || p.mean[i] > p.mean[best]) best = i;
+  return best;
 }
 
 /**
