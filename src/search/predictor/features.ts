@@ -26,7 +26,7 @@ export class FeatureEncoder<C> {
   private readonly space: SearchSpace<C>;
   private readonly limits: PathLimits;
   private readonly cache = new Map<string, ReadonlyMap<string, number>>();
-  /** The same features by object identity: values a strategy keeps (an enumerated space) skip the hash. */
+  /** The same features by object identity: values a strategy keeps between asks (its trials' configurations) skip the hash. */
   private readonly byObject = new WeakMap<object, ReadonlyMap<string, number>>();
   /** Each value's last row, with the vocabulary it was encoded on. */
   private readonly rows = new WeakMap<object, { vocab: Vocabulary; row: SparseRow }>();
