@@ -1,7 +1,7 @@
 /**
  * A queue worker's staging folder (src/workers/run-stage.ts) against a real redis-server: children that
  * need the same checkpoint at the same time all find it in place before they start, and it goes once the
- * last of them is done.
+ * last of them is done; an item that is not in the run's files is named as missing.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ describe.skipIf(SKIP)('a worker\'s staging folder', () => {
     const job = { space: { name: 'curves', text: '{}' }, files: [ref] } as unknown as ChildJob;
     const staged = trialPath(stage.dir, ref);
     const seen = await Promise.all([0, 1, 2].map(async () => {
-      await stage.prepare(job);
+      expect(await stage.prepare(job)).toEqual([]);
       return existsSync(staged) ? readFileSync(staged).length : 0;
     }));
     expect(seen).toEqual([bytes.length, bytes.length, bytes.length]);
@@ -54,5 +54,15 @@ describe.skipIf(SKIP)('a worker\'s staging folder', () => {
     expect(existsSync(staged)).toBe(true);
     await stage.release([ref]);
     expect(existsSync(staged)).toBe(false);
+  });
+
+  it('names the items the run does not have, so the worker can say its child runs without them', async () => {
+    const prefix = 'nas:test:files:run-2';
+    const gone: TrialFileRef = { kind: 'checkpoints', trialId: 3 };
+    const stage = new RunStage(join(tmp, 'stage-2'), 'curves', client, prefix);
+    const job = { space: { name: 'curves', text: '{}' }, files: [gone] } as unknown as ChildJob;
+    expect(await stage.prepare(job)).toEqual([gone]);
+    expect(existsSync(trialPath(stage.dir, gone))).toBe(false);
+    await stage.release([gone]);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The progress bar of a run on stderr: children done of the budget, the best so far, children per
- * hour and an ETA. On a terminal it redraws one line; elsewhere it prints a line every 10%.
+ * hour and an ETA. On a terminal it redraws one line; elsewhere it prints a line every 10%. A child that
+ * was to continue a checkpoint that was not there (it then trains from its first epoch) gets a line of
+ * its own.
  */
 import type { TrialBook } from '../run/book.ts';
-import type { JournalEvent } from '../store/journal.ts';
+import type { FinishedEvent, JournalEvent } from '../store/journal.ts';
 
 /** Options of the progress display. */
 export interface ProgressOptions {
@@ -25,6 +27,17 @@ function duration(seconds: number): string {
 /** Evaluated children with an outcome (duplicates and rejected children excluded); the book counts them as they come. */
 export function evaluatedDone(book: TrialBook): number {
   return book.evaluated;
+}
+
+/**
+ * The line for a child that was to continue child M's checkpoint but trained from its first epoch (the
+ * checkpoint file was gone, or a queue worker could not fetch it): its result stands, it cost more epochs.
+ */
+export function missingCheckpointNote(event: FinishedEvent, book: TrialBook): string | undefined {
+  const from = book.get(event.id)?.continueFrom;
+  if (from === undefined || event.duplicateOf !== undefined || event.metrics?.startEpoch !== 0) return undefined;
+  const epochs = event.epochsTrained ?? event.metrics.epochs;
+  return `nas: child ${event.id} was to continue the checkpoint of child ${from}, which was not there: it trained from its first epoch${epochs !== undefined ? ` (${epochs} epochs)` : ''}`;
 }
 
 export class ProgressBar {
@@ -49,6 +62,8 @@ export class ProgressBar {
   /** Updates the display after an event (pass as the run's onEvent). */
   update(event: JournalEvent, book: TrialBook): void {
     if (event.e !== 'finished' && event.e !== 'failed') return;
+    const missing = event.e === 'finished' ? missingCheckpointNote(event, book) : undefined;
+    if (missing !== undefined) this.stream.write(this.stream.isTTY === true ? `\r\x1b[K${missing}\n` : `${missing}\n`);
     this.done = evaluatedDone(book);
     this.startDone ??= this.done - 1;
     const t = this.now();

@@ -25,6 +25,7 @@ import { problemOfJob, type ChildJob, type ChildJobResult, type TrialFileRef } f
 import { DEFAULT_QUEUE_NAME, filesPrefix } from './queue-executor.ts';
 import { parseQueueUrl, redisOptions, type QueueAddress } from './queue-url.ts';
 import { RunStage } from './run-stage.ts';
+import { refKey } from './trial-files.ts';
 
 /** Options of a queue worker. */
 export interface QueueWorkerOptions {
@@ -58,7 +59,6 @@ export interface QueueWorkerOptions {
   log?: (line: string) => void;
 }
 
-const refKey = (ref: TrialFileRef): string => `${ref.kind}/${ref.trialId}`;
 
 export class QueueWorker {
   readonly address: QueueAddress;
@@ -156,7 +156,9 @@ export class QueueWorker {
     const name = `run ${data.runId} child ${trialId}`;
     let stage: RunStage | undefined;
     try {
-      stage = await this.stage(data);
+      const staged = await this.stage(data);
+      stage = staged.stage;
+      for (const ref of staged.missing) this.log(`${name}: ${refKey(ref)} is not in the run's files; the child runs without it${ref.kind === 'checkpoints' ? ' (trains from its first epoch)' : ''}`);
       let where: WorkerIdentity = { host: hostname(), pid: process.pid };
       const started = performance.now();
       this.log(`${name}: ${data.evaluator.spec}, seed ${data.request.seed}${data.request.fidelity !== undefined ? `, fidelity ${data.request.fidelity}` : ''}`);
@@ -189,15 +191,14 @@ export class QueueWorker {
     };
   }
 
-  /** The run's staging folder, ready for this child: its space file and the items the child needs. */
-  private async stage(data: ChildJob): Promise<RunStage> {
+  /** The run's staging folder, ready for this child (its space file and the items it needs), and the items missing. */
+  private async stage(data: ChildJob): Promise<{ stage: RunStage; missing: TrialFileRef[] }> {
     let stage = this.stages.get(data.runId);
     if (!stage) {
       stage = new RunStage(join(this.workDir, data.runId), data.space.name, this.redis, filesPrefix(this.o.queueName ?? DEFAULT_QUEUE_NAME, data.runId));
       this.stages.set(data.runId, stage);
     }
-    await stage.prepare(data);
-    return stage;
+    return { stage, missing: await stage.prepare(data) };
   }
 }
 

@@ -13,9 +13,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ChildJob, TrialFileRef } from './queue-job.ts';
-import { trialPath, TrialFiles, TRAVELLING_KINDS, type TravellingKind } from './trial-files.ts';
+import { refKey, trialPath, TrialFiles, TRAVELLING_KINDS, type TravellingKind } from './trial-files.ts';
 
-const refKey = (ref: TrialFileRef): string => `${ref.kind}/${ref.trialId}`;
 const kept = (name: string): boolean => (TRAVELLING_KINDS.find((k) => k.name === name) as TravellingKind | undefined)?.keepOnWorker ?? true;
 
 export class RunStage {
@@ -42,18 +41,24 @@ export class RunStage {
     this.files = new TrialFiles(redis, prefix);
   }
 
-  /** Writes the space file and fetches what the child needs. */
-  async prepare(data: ChildJob): Promise<void> {
+  /**
+   * Writes the space file and fetches what the child needs; returns the items that were neither in the
+   * queue's files nor already here (the child then runs without them: a checkpoint it would continue
+   * means training from the first epoch).
+   */
+  async prepare(data: ChildJob): Promise<TrialFileRef[]> {
     const current = existsSync(this.spaceFile) ? await readFile(this.spaceFile, 'utf8') : undefined;
     if (current !== data.space.text) {
       await mkdir(join(this.dir, 'space'), { recursive: true });
       await writeFile(this.spaceFile, data.space.text);
     }
+    const missing: TrialFileRef[] = [];
     for (const ref of data.files) {
       const key = refKey(ref);
       if (kept(ref.kind)) {
         if (this.fromRun.has(key) || this.uploaded.has(key)) continue;
         if (await this.files.fetch(this.dir, ref)) this.fromRun.add(key);
+        else if (!existsSync(trialPath(this.dir, ref))) missing.push(ref);
         continue;
       }
       this.inUse.set(key, (this.inUse.get(key) ?? 0) + 1);
@@ -63,12 +68,13 @@ export class RunStage {
         this.fetching.set(key, fetched);
       }
       try {
-        await fetched;
+        if (!(await fetched) && !existsSync(trialPath(this.dir, ref))) missing.push(ref);
       } catch (err) {
         await this.release([ref]);
         throw err;
       }
     }
+    return missing;
   }
 
   /**

@@ -55,6 +55,9 @@ function kindOf(ref: TrialFileRef): TravellingKind {
   return kind;
 }
 
+/** An item's name in logs and sets: `<kind>/<trialId>`. */
+export const refKey = (ref: TrialFileRef): string => `${ref.kind}/${ref.trialId}`;
+
 /** Where a trial's item of one kind lives under `root` (a folder, or a file for single-file kinds). */
 export function trialPath(root: string, ref: TrialFileRef): string {
   const kind = kindOf(ref);
