@@ -3,7 +3,7 @@
  * predictor is fitted on `n` random cells with their `valid_12` and predicts 1,000 other random
  * cells; the figures are the rank correlations (Spearman's rho, Kendall's tau) between prediction and
  * truth, and the CPU time of one fit plus prediction, mean over `--repeats` draws. Predictors: the GP
- * on path features, and BANANAS's MLP ensemble at several numbers of Adam steps (the accuracy the
+ * on path features, the GP with a Weisfeiler-Lehman kernel (NASBOWL), and BANANAS's MLP ensemble at several numbers of Adam steps (the accuracy the
  * `steps` option buys).
  *
  *   npx tsx bench/predictor-accuracy.ts [--n 20,50,100,300] [--repeats 5] [--steps 300,150,100] [--table <csv>]
@@ -12,7 +12,7 @@ import { Rng } from '../src/core/rng.ts';
 import { loadBenchmarkTable } from '../src/evaluators/table.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
 import type { Nb201Genome } from '../src/genome/types.ts';
-import { Predictor } from '../src/search/predictor/surrogate.ts';
+import { Predictor, type ModelOptions } from '../src/search/predictor/surrogate.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import type { SearchSpace } from '../src/spaces/space.ts';
 import { numberArg, sharedDataPath, stringArg } from './args.ts';
@@ -65,8 +65,9 @@ const cpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
-const configs: Array<{ label: string; options: { predictor: 'gp' | 'mlp'; members: number; steps: number } }> = [
+const configs: Array<{ label: string; options: ModelOptions }> = [
   { label: 'gp', options: { predictor: 'gp', members: 5, steps: 300 } },
+  { label: 'wl-gp', options: { predictor: 'wl-gp', members: 5, steps: 300 } },
   ...stepsList.map((steps) => ({ label: `mlp ${steps} steps`, options: { predictor: 'mlp' as const, members: 5, steps } })),
 ];
 console.log(`NAS-Bench-201 CIFAR-10 valid_12: fit on n random cells, predict 1,000 others; mean of ${repeats} draws`);

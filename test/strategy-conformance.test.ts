@@ -92,7 +92,8 @@ const CASES: Case[] = [
 
 /**
  * Strategy options the suite passes: grid search is seed-independent unless shuffled; GP-EI gets a
- * lighter acquisition search and bananas smaller MLPs (the contract does not depend on them; this keeps
+ * lighter acquisition search and bananas smaller MLPs, screened-aging the WL GP with expected
+ * improvement (the contract does not depend on them; this keeps
  * the suite fast).
  */
 const OPTIONS: Record<string, Record<string, unknown>> = {
@@ -101,6 +102,8 @@ const OPTIONS: Record<string, Record<string, unknown>> = {
   bananas: { members: 2, steps: 30 },
   // The predictor-guided path (model fits between asks) is the one whose resume needs care.
   'local-search': { order: 'predictor', restart: 'predictor' },
+  // bananas runs its default (the path GP, Thompson sampling); screened-aging the other GP and acquisition.
+  'screened-aging': { predictor: 'wl-gp', acquisition: 'ei' },
 };
 
 const BUDGET = 60;

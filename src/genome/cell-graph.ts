@@ -177,3 +177,28 @@ function trim(paths: Map<string, { count: number; length: number }>, limit: numb
   const sorted = [...paths].sort((a, b) => a[1].length - b[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return new Map(sorted.slice(0, limit));
 }
+
+/**
+ * Weisfeiler-Lehman subtree labels of a graph (Shervashidze et al. 2011; the graph kernel of NASBOWL,
+ * Ru et al. 2021), one multiset per depth 0..`depth`: at depth 0 each node's own label (structural
+ * nodes read `+`, the output `out`), at depth d + 1 its depth-d label followed by the sorted depth-d
+ * labels of its predecessors, so a label names the subtree of operations that feeds the node. Each
+ * multiset maps a label to how many nodes carry it.
+ */
+export function wlLabels(graph: CellGraph, depth: number): Array<Map<string, number>> {
+  const n = graph.labels.length;
+  const into: number[][] = Array.from({ length: n }, () => []);
+  for (const [a, b] of graph.edges) into[b].push(a);
+  let current = graph.labels.map((label, v) => (v === graph.output ? 'out' : label === '' ? '+' : label));
+  const result: Array<Map<string, number>> = [];
+  for (let d = 0; d <= depth; d++) {
+    if (d > 0) {
+      const previous = current;
+      current = previous.map((label, v) => `${label}(${into[v].map((u) => previous[u]).sort().join(',')})`);
+    }
+    const counts = new Map<string, number>();
+    for (const label of current) counts.set(label, (counts.get(label) ?? 0) + 1);
+    result.push(counts);
+  }
+  return result;
+}

@@ -1,28 +1,45 @@
 /**
  * The predictor the predictor-guided strategies share: features of the space's values
- * (./features.ts) and one of two models fitted on them, a Gaussian process with an isotropic Matern
- * kernel (./feature-gp.ts; milliseconds) or BANANAS's ensemble of MLPs (./ensemble.ts; a few hundred
- * milliseconds), trained on the copula transform of the scores: each score is replaced by the normal
+ * (./features.ts) and one of three models fitted on them, a Gaussian process with an isotropic Matern
+ * kernel on path features (./feature-gp.ts; milliseconds), NASBOWL's Gaussian process with a
+ * Weisfeiler-Lehman graph kernel (./wl-gp.ts; spaces without graphs use the path GP's encoding
+ * features instead) or BANANAS's ensemble of MLPs (./ensemble.ts; a few hundred milliseconds), trained on the copula transform of the scores: each score is replaced by the normal
  * quantile of its rank, so a model sees the order of the results, never their scale, and a few
  * failed-looking outliers (an accuracy of 10%) do not flatten the differences among the good ones.
  */
 import { Rng } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { choiceOption, numberOption } from '../gp/options.ts';
-import { ndtri } from '../normal.ts';
+import { ndtr, ndtri } from '../normal.ts';
 import { MlpEnsemble } from './ensemble.ts';
 import { FeatureGp } from './feature-gp.ts';
 import { FeatureEncoder } from './features.ts';
 import type { SparseRow } from './mlp.ts';
+import { WlEncoder, WlGp } from './wl-gp.ts';
 
 /** The models a predictor may use. */
-export const PREDICTORS = ['gp', 'mlp'] as const;
+export const PREDICTORS = ['gp', 'mlp', 'wl-gp'] as const;
 export type PredictorKind = (typeof PREDICTORS)[number];
+/** The acquisitions a predictor-guided strategy may pick candidates by. */
+export const ACQUISITIONS = ['thompson', 'ei', 'ucb'] as const;
+export type Acquisition = (typeof ACQUISITIONS)[number];
 
 /** Options of the predictor (strategy options of the same names). */
 export interface PredictorOptions {
-  /** `gp`: Gaussian process on the features; `mlp`: BANANAS's ensemble of MLPs. Default per strategy. */
+  /**
+   * `gp`: Gaussian process on the path features; `wl-gp`: Gaussian process with a Weisfeiler-Lehman
+   * graph kernel (NASBOWL; the same as `gp` on spaces without graphs); `mlp`: BANANAS's ensemble of
+   * MLPs. Default per strategy.
+   */
   predictor?: PredictorKind;
+  /**
+   * How a candidate is picked from the predictions: `thompson` (independent Thompson sampling, one
+   * draw per candidate, BANANAS's choice), `ei` (expected improvement over the best result) or `ucb`
+   * (mean + `kappa` standard deviations). Default `thompson`.
+   */
+  acquisition?: Acquisition;
+  /** Standard deviations added to the mean by `acquisition: ucb`. Default 2. */
+  kappa?: number;
   /** MLPs in the ensemble (`mlp` only). Default 5. */
   members?: number;
   /** Adam steps per MLP per fit (`mlp` only). Default 300. */
@@ -62,24 +79,31 @@ export function copulaTargets(scores: readonly number[]): number[] {
 }
 
 /** The option names `readPredictorOptions` reads. */
-export const PREDICTOR_OPTIONS = ['predictor', 'members', 'steps'] as const;
+export const PREDICTOR_OPTIONS = ['predictor', 'acquisition', 'kappa', 'members', 'steps'] as const;
 
 /** Reads the predictor options of a strategy's options; errors name the option and what is accepted. */
 export function readPredictorOptions(options: Readonly<Record<string, unknown>>, fallback: PredictorKind): Required<PredictorOptions> {
   return {
     predictor: choiceOption(options, 'predictor', fallback, PREDICTORS),
+    acquisition: choiceOption(options, 'acquisition', 'thompson', ACQUISITIONS),
+    kappa: numberOption(options, 'kappa', 2, { min: 0 }),
     members: numberOption(options, 'members', 5, { integer: true, min: 1 }),
     steps: numberOption(options, 'steps', 300, { integer: true, min: 1 }),
   };
 }
 
+/** The options that shape the model (the acquisition is the strategy's). */
+export type ModelOptions = Pick<Required<PredictorOptions>, 'predictor' | 'members' | 'steps'>;
+
 /** Fits predictors of one space; keeps the feature cache between fits. */
 export class Predictor<C> {
   private readonly encoder: FeatureEncoder<C>;
-  private readonly options: Required<PredictorOptions>;
+  private readonly wl?: WlEncoder<C>;
+  private readonly options: ModelOptions;
 
-  constructor(space: SearchSpace<C>, options: Required<PredictorOptions>) {
+  constructor(space: SearchSpace<C>, options: ModelOptions) {
     this.encoder = new FeatureEncoder(space);
+    if (options.predictor === 'wl-gp' && space.graphView) this.wl = new WlEncoder(space);
     this.options = options;
   }
 
@@ -90,12 +114,22 @@ export class Predictor<C> {
    */
   fit(values: readonly C[], scores: readonly number[], seed: number, fantasies?: { values: readonly C[]; targets: readonly number[] }): FittedPredictor<C> {
     const all = fantasies ? [...values, ...fantasies.values] : values;
+    const wl = this.wl;
+    if (wl) {
+      wl.trim();
+      const targets = copulaTargets(scores);
+      const gp = new WlGp(
+        all.map((v) => wl.row(v)),
+        fantasies ? [...targets, ...fantasies.targets] : targets,
+      );
+      return { targets, predict: (list) => gp.predict(list.map((v) => wl.row(v))) };
+    }
     const vocab = this.encoder.vocabulary(all);
     const rows = all.map((v) => this.encoder.row(v, vocab));
     const targets = copulaTargets(scores);
     const y = fantasies ? [...targets, ...fantasies.targets] : targets;
     const rowsOf = (list: readonly C[]): SparseRow[] => list.map((v) => this.encoder.row(v, vocab));
-    if (this.options.predictor === 'gp') {
+    if (this.options.predictor !== 'mlp') {
       const gp = new FeatureGp(rows, y);
       return { targets, predict: (list) => gp.predict(rowsOf(list)) };
     }
@@ -147,4 +181,30 @@ export function thompsonPick(p: Prediction, rng: Rng): number {
     }
   }
   return best;
+}
+
+/**
+ * The candidate the acquisition of `options` picks (-1 for no candidates): a Thompson draw, the best
+ * expected improvement over `incumbent` (the best training target, in the predictions' units; ties
+ * go to the first), or the best upper confidence bound mean + kappa x std.
+ */
+export function acquisitionPick(p: Prediction, incumbent: number, options: Pick<Required<PredictorOptions>, 'acquisition' | 'kappa'>, rng: Rng): number {
+  if (options.acquisition === 'thompson') return thompsonPick(p, rng);
+  let best = -1;
+  let bestValue = -Infinity;
+  for (let i = 0; i < p.mean.length; i++) {
+    const value = options.acquisition === 'ucb' ? p.mean[i] + options.kappa * p.std[i] : expectedImprovement(p.mean[i], p.std[i], incumbent);
+    if (value > bestValue) {
+      bestValue = value;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** Expected improvement of N(mean, std^2) over `incumbent` (the improvement itself where std is 0). */
+export function expectedImprovement(mean: number, std: number, incumbent: number): number {
+  if (!(std > 0)) return Math.max(0, mean - incumbent);
+  const z = (mean - incumbent) / std;
+  return (mean - incumbent) * ndtr(z) + (std * Math.exp(-0.5 * z * z)) / Math.sqrt(2 * Math.PI);
 }

@@ -1,0 +1,264 @@
+/**
+ * The NASBOWL predictor (Ru, Wan, Dong and Osborne 2021, "Interpretable Neural Architecture Search via
+ * Bayesian Optimisation with Weisfeiler-Lehman Kernels"): a Gaussian process whose kernel compares
+ * cells by their Weisfeiler-Lehman subtree features (src/genome/cell-graph.ts `wlLabels`).
+ *
+ * - Features: for each depth d = 0..`depth`, how many nodes of each cell carry each WL label (the
+ *   cells of a value are kept apart: a label is named by its cell's index).
+ * - Kernel: the normalised dot product of the feature vectors up to depth h,
+ *   k_h(x, x') = <x, x'>_h / sqrt(<x, x>_h <x', x'>_h), a linear kernel on WL features with unit
+ *   diagonal. Where the graph view has numbers besides the cells (a learning rate, a joint space's
+ *   hyperparameters) it is multiplied by a Matern 5/2 kernel on them.
+ * - Hyperparameters by the marginal likelihood over a fixed grid, as the path GP (./feature-gp.ts):
+ *   the depth h in 0..`depth` (NASBOWL's choice of h), the noise, the numbers' length scale; the signal
+ *   variance is profiled out (its maximum-likelihood value given the rest, in closed form).
+ *
+ * Feature labels are interned as integer ids in one dictionary per encoder; each value's features are
+ * computed once (cached by canonical hash and by object), so a fit is dot products of short sorted
+ * integer arrays and a few Cholesky factorisations.
+ */
+import { wlLabels } from '../../genome/cell-graph.ts';
+import type { SearchSpace } from '../../spaces/space.ts';
+import { matern52 } from '../gp/kernel.ts';
+import { cholesky, cholLogDet, cholSolve, solveLower, type Matrix } from '../linalg.ts';
+import { sparseDistance2, type GpPrediction } from './feature-gp.ts';
+import type { SparseRow } from './mlp.ts';
+
+/** Deepest WL iteration of the features (NASBOWL searches h in 0..2 too). */
+export const WL_DEPTH = 2;
+/** Noise variances tried, relative to the signal variance (targets have unit variance). */
+const NOISES = [1e-4, 1e-3, 1e-2, 1e-1, 1];
+/** Length scales of the numbers' kernel, as multiples of the median distance between training rows. */
+const LENGTH_FACTORS = [0.5, 1, 2];
+/** Most values whose features are cached, and most interned labels, before the caches start over. */
+const CACHE_LIMIT = 50_000;
+const LABEL_LIMIT = 1_000_000;
+
+/** One value's WL features: per depth, label ids in increasing order and their counts. */
+export interface WlRow {
+  ids: Int32Array[];
+  counts: Float64Array[];
+  /** Per depth, the dot product of the row with itself. */
+  self: Float64Array;
+  /** The graph view's numbers, sparse over their names (no entries where there are none). */
+  numbers: SparseRow;
+  /** Dictionary generation the ids belong to. */
+  generation: number;
+}
+
+/** Computes and caches WL rows of one space's values (which must have a graph view). */
+export class WlEncoder<C> {
+  private readonly space: SearchSpace<C>;
+  private labels = new Map<string, number>();
+  private readonly numberNames = new Map<string, number>();
+  private cache = new Map<string, WlRow>();
+  private byObject = new WeakMap<object, WlRow>();
+  private generation = 0;
+
+  constructor(space: SearchSpace<C>) {
+    if (!space.graphView) throw new RangeError(`space ${space.name} has no graph view for WL features`);
+    this.space = space;
+  }
+
+  /**
+   * Starts the caches over when they have grown past their limits. Called before a fit, never between
+   * a fit and its predictions, so the rows a fitted process compares share one dictionary.
+   */
+  trim(): void {
+    if (this.labels.size > LABEL_LIMIT || this.cache.size >= CACHE_LIMIT) this.restart();
+  }
+
+  /** One value's features (computed once per dictionary generation). */
+  row(value: C): WlRow {
+    const isObject = typeof value === 'object' && value !== null;
+    const known = isObject ? this.byObject.get(value) : undefined;
+    if (known && known.generation === this.generation) return known;
+    const key = this.space.hash(value);
+    let row = this.cache.get(key);
+    if (!row || row.generation !== this.generation) {
+      row = this.compute(value);
+      this.cache.set(key, row);
+    }
+    if (isObject) this.byObject.set(value, row);
+    return row;
+  }
+
+  private restart(): void {
+    this.labels = new Map();
+    this.cache = new Map();
+    this.byObject = new WeakMap();
+    this.generation++;
+  }
+
+  private compute(value: C): WlRow {
+    const view = (this.space.graphView as (v: C) => ReturnType<NonNullable<SearchSpace<C>['graphView']>>)(value);
+    const perDepth = Array.from({ length: WL_DEPTH + 1 }, () => new Map<number, number>());
+    view.cells.forEach((cell, c) => {
+      wlLabels(cell, WL_DEPTH).forEach((counts, d) => {
+        for (const [label, count] of counts) {
+          const name = `${c}:${d}:${label}`;
+          let id = this.labels.get(name);
+          if (id === undefined) {
+            id = this.labels.size;
+            this.labels.set(name, id);
+          }
+          perDepth[d].set(id, (perDepth[d].get(id) ?? 0) + count);
+        }
+      });
+    });
+    const ids: Int32Array[] = [];
+    const counts: Float64Array[] = [];
+    const self = new Float64Array(WL_DEPTH + 1);
+    perDepth.forEach((m, d) => {
+      const sorted = [...m].sort((a, b) => a[0] - b[0]);
+      ids.push(Int32Array.from(sorted, (e) => e[0]));
+      counts.push(Float64Array.from(sorted, (e) => e[1]));
+      self[d] = sorted.reduce((s, e) => s + e[1] * e[1], 0);
+    });
+    const entries: Array<[number, number]> = [];
+    for (const [name, x] of Object.entries(view.numbers)) {
+      let col = this.numberNames.get(name);
+      if (col === undefined) {
+        col = this.numberNames.size;
+        this.numberNames.set(name, col);
+      }
+      if (x !== 0) entries.push([col, x]);
+    }
+    entries.sort((a, b) => a[0] - b[0]);
+    const numbers = { index: Int32Array.from(entries, (e) => e[0]), value: Float64Array.from(entries, (e) => e[1]) };
+    return { ids, counts, self, numbers, generation: this.generation };
+  }
+}
+
+/** Dot product of two sorted sparse vectors. */
+function sparseDot(ai: Int32Array, av: Float64Array, bi: Int32Array, bv: Float64Array): number {
+  let i = 0;
+  let j = 0;
+  let s = 0;
+  while (i < ai.length && j < bi.length) {
+    if (ai[i] === bi[j]) s += av[i++] * bv[j++];
+    else if (ai[i] < bi[j]) i++;
+    else j++;
+  }
+  return s;
+}
+
+/** Cumulative dot products of two rows up to each depth. */
+function cumulativeDots(a: WlRow, b: WlRow, out: Float64Array): void {
+  let s = 0;
+  for (let d = 0; d <= WL_DEPTH; d++) {
+    s += sparseDot(a.ids[d], a.counts[d], b.ids[d], b.counts[d]);
+    out[d] = s;
+  }
+}
+
+function cumulativeSelf(row: WlRow): Float64Array {
+  const out = new Float64Array(WL_DEPTH + 1);
+  let s = 0;
+  for (let d = 0; d <= WL_DEPTH; d++) out[d] = s += row.self[d];
+  return out;
+}
+
+/** Chosen hyperparameters of a fit. */
+interface WlChoice {
+  depth: number;
+  noise: number;
+  /** Length scale of the numbers' kernel (Infinity: no numbers). */
+  length: number;
+  signal: number;
+  L: Matrix;
+  alpha: Float64Array;
+}
+
+export class WlGp {
+  private readonly rows: readonly WlRow[];
+  private readonly selfs: Float64Array[];
+  private readonly center: number;
+  private readonly scale: number;
+  private readonly choice: WlChoice;
+
+  /** Fits the process to `rows` and targets `y` (at least one row). */
+  constructor(rows: readonly WlRow[], y: readonly number[]) {
+    const n = rows.length;
+    if (n === 0 || y.length !== n) throw new RangeError(`WlGp needs matching rows and targets, got ${n} and ${y.length}`);
+    this.rows = rows;
+    this.selfs = rows.map(cumulativeSelf);
+    this.center = y.reduce((a, b) => a + b, 0) / n;
+    const variance = n > 1 ? y.reduce((a, b) => a + (b - this.center) ** 2, 0) / (n - 1) : 0;
+    this.scale = variance > 0 ? Math.sqrt(variance) : 1;
+    const t = Float64Array.from(y, (v) => (v - this.center) / this.scale);
+    const dots = Array.from({ length: WL_DEPTH + 1 }, () => new Float64Array(n * n));
+    const pair = new Float64Array(WL_DEPTH + 1);
+    const numberDist = new Float64Array(n * n);
+    const off: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j <= i; j++) {
+        cumulativeDots(rows[i], rows[j], pair);
+        for (let d = 0; d <= WL_DEPTH; d++) dots[d][i * n + j] = dots[d][j * n + i] = this.normalised(pair[d], this.selfs[i][d], this.selfs[j][d]);
+        const r = Math.sqrt(sparseDistance2(rows[i].numbers, rows[j].numbers));
+        numberDist[i * n + j] = numberDist[j * n + i] = r;
+        if (r > 0) off.push(r);
+      }
+    }
+    off.sort((a, b) => a - b);
+    const lengths = off.length > 0 ? LENGTH_FACTORS.map((f) => f * off[Math.floor(off.length / 2)]) : [Infinity];
+    let best: (WlChoice & { nll: number }) | undefined;
+    for (let depth = 0; depth <= WL_DEPTH; depth++) {
+      for (const length of lengths) {
+        for (const noise of NOISES) {
+          const K = new Float64Array(n * n);
+          for (let i = 0; i < n * n; i++) K[i] = dots[depth][i] * (length === Infinity ? 1 : matern52(numberDist[i] / length, 1));
+          for (let i = 0; i < n; i++) K[i * n + i] += noise;
+          const L = cholesky({ n, data: K });
+          if (!L) continue;
+          const alpha = cholSolve(L, t);
+          let fit = 0;
+          for (let i = 0; i < n; i++) fit += t[i] * alpha[i];
+          // Signal variance profiled out: s2 = t'C^-1 t / n maximises the likelihood for K = s2 C.
+          const signal = Math.max(fit / n, 1e-12);
+          const nll = 0.5 * n * Math.log(signal) + 0.5 * cholLogDet(L);
+          if (!best || nll < best.nll) best = { nll, depth, noise, length, signal, L, alpha };
+        }
+      }
+    }
+    if (!best) throw new Error('WlGp: no kernel matrix could be factorised');
+    this.choice = best;
+  }
+
+  /** The WL depth, relative noise and numbers' length scale the marginal likelihood chose. */
+  get hyperparameters(): { depth: number; noise: number; length: number; signal: number } {
+    const { depth, noise, length, signal } = this.choice;
+    return { depth, noise, length, signal };
+  }
+
+  /** Posterior mean and standard deviation (of the latent function) at each row. */
+  predict(rows: readonly WlRow[]): GpPrediction {
+    const n = this.rows.length;
+    const { depth, length, signal, L, alpha } = this.choice;
+    const mean = new Float64Array(rows.length);
+    const std = new Float64Array(rows.length);
+    const k = new Float64Array(n);
+    const v = new Float64Array(n);
+    const pair = new Float64Array(WL_DEPTH + 1);
+    rows.forEach((row, r) => {
+      const self = cumulativeSelf(row)[depth];
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        cumulativeDots(row, this.rows[i], pair);
+        const numbers = length === Infinity ? 1 : matern52(Math.sqrt(sparseDistance2(row.numbers, this.rows[i].numbers)) / length, 1);
+        k[i] = this.normalised(pair[depth], self, this.selfs[i][depth]) * numbers;
+        m += k[i] * alpha[i];
+      }
+      solveLower(L, k, v);
+      let q = 0;
+      for (let i = 0; i < n; i++) q += v[i] * v[i];
+      mean[r] = this.center + this.scale * m;
+      std[r] = this.scale * Math.sqrt(signal * Math.max(1e-12, 1 - q));
+    });
+    return { mean, std };
+  }
+
+  private normalised(dot: number, a: number, b: number): number {
+    return a > 0 && b > 0 ? dot / Math.sqrt(a * b) : a === 0 && b === 0 ? 1 : 0;
+  }
+}
