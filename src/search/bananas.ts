@@ -26,7 +26,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, meanPick, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, acquisitionPick, meanPick, readPredictorOptions } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -109,11 +109,12 @@ export class Bananas<C> implements Strategy<C> {
     const values = done.map((t) => t.config);
     const scores = done.map((t) => t.score as number);
     const believed = this.o.pending === 'believer' ? pending.map((t) => t.config) : [];
-    const p = this.predictor.fitBelieving(values, scores, believed, this.rng).predict(candidates);
+    const fitted = this.predictor.fitBelieving(values, scores, believed, this.rng);
+    const p = fitted.predict(candidates);
     if (exploiting) return this.suggest(candidates[meanPick(p)]);
     const widen = 1 + this.o.explore * resultsSinceBest(scores);
     if (widen !== 1) for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
-    return this.suggest(candidates[thompsonPick(p, this.rng)]);
+    return this.suggest(candidates[acquisitionPick(p, Math.max(...fitted.targets), this.o, this.rng)]);
   }
 
   tell(id: number, outcome: Outcome): void {

@@ -23,7 +23,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, acquisitionPick, readPredictorOptions } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -165,7 +165,7 @@ export class LocalSearch<C> implements Strategy<C> {
       const candidates = pool.values();
       if (candidates.length > 0) {
         const fitted = this.predictor.fit(done.map((t) => t.config), done.map((t) => t.score as number), this.rng.seedUint32());
-        start = candidates[thompsonPick(fitted.predict(candidates), this.rng)];
+        start = candidates[acquisitionPick(fitted.predict(candidates), Math.max(...fitted.targets), this.o, this.rng)];
       }
     }
     start ??= freshValue(this.space, this.trials.known, this.rng);

@@ -26,7 +26,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, meanPick, readPredictorOptions, thompsonPick } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, acquisitionPick, meanPick, readPredictorOptions } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -108,9 +108,10 @@ export class ScreenedAging<C> implements Strategy<C> {
     const values = done.map((t) => t.config);
     const scores = done.map((t) => t.score as number);
     const believed = this.o.pending === 'believer' ? this.trials.pending().map((t) => t.config) : [];
-    const p = this.predictor.fitBelieving(values, scores, believed, this.rng).predict(candidates);
+    const fitted = this.predictor.fitBelieving(values, scores, believed, this.rng);
+    const p = fitted.predict(candidates);
     const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
-    return this.suggest(candidates[exploiting ? meanPick(p) : thompsonPick(p, this.rng)]);
+    return this.suggest(candidates[exploiting ? meanPick(p) : acquisitionPick(p, Math.max(...fitted.targets), this.o, this.rng)]);
   }
 
   tell(id: number, outcome: Outcome): void {
