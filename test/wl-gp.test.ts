@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
 import { nb201Graph, wlLabels } from '../src/genome/cell-graph.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
-import { acquisitionPick, expectedImprovement, Predictor } from '../src/search/predictor/surrogate.ts';
+import { acquisitionPick, averagePosterior, expectedImprovement, Predictor } from '../src/search/predictor/surrogate.ts';
 import { WlEncoder, WlGp } from '../src/search/predictor/wl-gp.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import { Nb201Space } from '../src/spaces/nas-bench-201.ts';
@@ -107,6 +107,24 @@ describe('WlGp', () => {
     const wl = new Predictor(space, { predictor: 'wl-gp', members: 1, steps: 1 }).fit(train, train.map(score), 1).predict(train);
     const gp = new Predictor(space, { predictor: 'gp', members: 1, steps: 1 }).fit(train, train.map(score), 1).predict(train);
     expect(Array.from(wl.mean)).toEqual(Array.from(gp.mean));
+  });
+});
+
+describe('gp-wl', () => {
+  it('averages the two GPs: the mixture mean, and a spread that counts their disagreement', () => {
+    const m = averagePosterior({ mean: Float64Array.from([1, 0]), std: Float64Array.from([1, 0]) }, { mean: Float64Array.from([3, 0]), std: Float64Array.from([1, 2]) });
+    expect(Array.from(m.mean)).toEqual([2, 0]);
+    expect(m.std[0]).toBeCloseTo(Math.sqrt(1 + 1), 12);
+    expect(m.std[1]).toBeCloseTo(Math.sqrt(2), 12);
+    const space = new Nb201Space();
+    const rng = Rng.seeded(8);
+    const train = Array.from({ length: 60 }, () => space.sample(rng));
+    const test = Array.from({ length: 20 }, () => space.sample(rng));
+    const score = (c: ReturnType<Nb201Space['sample']>): number => c.edges.filter((op) => op === 'nor_conv_3x3').length;
+    const fit = (predictor: 'gp' | 'wl-gp' | 'gp-wl') => new Predictor(space, { predictor, members: 1, steps: 1 }).fit(train, train.map(score), 1).predict(test);
+    const [gp, wl, both] = [fit('gp'), fit('wl-gp'), fit('gp-wl')];
+    expect(Array.from(both.mean)).toEqual(Array.from(averagePosterior(gp, wl).mean));
+    expect(Array.from(both.std)).toEqual(Array.from(averagePosterior(gp, wl).std));
   });
 });
 

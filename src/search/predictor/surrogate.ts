@@ -3,9 +3,11 @@
  * (./features.ts) and one of three models fitted on them, a Gaussian process with an isotropic Matern
  * kernel on path features (./feature-gp.ts; milliseconds), NASBOWL's Gaussian process with a
  * Weisfeiler-Lehman graph kernel (./wl-gp.ts; spaces without graphs use the path GP's encoding
- * features instead) or BANANAS's ensemble of MLPs (./ensemble.ts; a few hundred milliseconds), trained on the copula transform of the scores: each score is replaced by the normal
- * quantile of its rank, so a model sees the order of the results, never their scale, and a few
- * failed-looking outliers (an accuracy of 10%) do not flatten the differences among the good ones.
+ * features instead) or BANANAS's ensemble of MLPs (./ensemble.ts; a few hundred milliseconds), or the
+ * two GPs' posteriors averaged (`gp-wl`). Models are trained on the copula transform of the scores:
+ * each score is replaced by the normal quantile of its rank, so a model sees the order of the results,
+ * never their scale, and a few failed-looking outliers (an accuracy of 10%) do not flatten the
+ * differences among the good ones.
  */
 import { Rng } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
@@ -18,7 +20,7 @@ import type { SparseRow } from './mlp.ts';
 import { WlEncoder, WlGp } from './wl-gp.ts';
 
 /** The models a predictor may use. */
-export const PREDICTORS = ['gp', 'mlp', 'wl-gp'] as const;
+export const PREDICTORS = ['gp', 'mlp', 'wl-gp', 'gp-wl'] as const;
 export type PredictorKind = (typeof PREDICTORS)[number];
 /** The acquisitions a predictor-guided strategy may pick candidates by. */
 export const ACQUISITIONS = ['thompson', 'ei', 'ucb'] as const;
@@ -28,8 +30,8 @@ export type Acquisition = (typeof ACQUISITIONS)[number];
 export interface PredictorOptions {
   /**
    * `gp`: Gaussian process on the path features; `wl-gp`: Gaussian process with a Weisfeiler-Lehman
-   * graph kernel (NASBOWL; the same as `gp` on spaces without graphs); `mlp`: BANANAS's ensemble of
-   * MLPs. Default per strategy.
+   * graph kernel (NASBOWL; the same as `gp` on spaces without graphs); `gp-wl`: both, their
+   * posteriors averaged (an equal mixture); `mlp`: BANANAS's ensemble of MLPs. Default per strategy.
    */
   predictor?: PredictorKind;
   /**
@@ -103,7 +105,7 @@ export class Predictor<C> {
 
   constructor(space: SearchSpace<C>, options: ModelOptions) {
     this.encoder = new FeatureEncoder(space);
-    if (options.predictor === 'wl-gp' && space.graphView) this.wl = new WlEncoder(space);
+    if ((options.predictor === 'wl-gp' || options.predictor === 'gp-wl') && space.graphView) this.wl = new WlEncoder(space);
     this.options = options;
   }
 
@@ -114,24 +116,17 @@ export class Predictor<C> {
    */
   fit(values: readonly C[], scores: readonly number[], seed: number, fantasies?: { values: readonly C[]; targets: readonly number[] }): FittedPredictor<C> {
     const all = fantasies ? [...values, ...fantasies.values] : values;
-    const wl = this.wl;
-    if (wl) {
-      wl.trim();
-      const targets = copulaTargets(scores);
-      const gp = new WlGp(
-        all.map((v) => wl.row(v)),
-        fantasies ? [...targets, ...fantasies.targets] : targets,
-      );
-      return { targets, predict: (list) => gp.predict(list.map((v) => wl.row(v))) };
-    }
-    const vocab = this.encoder.vocabulary(all);
-    const rows = all.map((v) => this.encoder.row(v, vocab));
     const targets = copulaTargets(scores);
     const y = fantasies ? [...targets, ...fantasies.targets] : targets;
+    const wl = this.wl ? this.fitWl(this.wl, all, y) : undefined;
+    if (wl && this.options.predictor === 'wl-gp') return { targets, predict: wl };
+    const vocab = this.encoder.vocabulary(all);
+    const rows = all.map((v) => this.encoder.row(v, vocab));
     const rowsOf = (list: readonly C[]): SparseRow[] => list.map((v) => this.encoder.row(v, vocab));
     if (this.options.predictor !== 'mlp') {
       const gp = new FeatureGp(rows, y);
-      return { targets, predict: (list) => gp.predict(rowsOf(list)) };
+      const path = (list: readonly C[]): Prediction => gp.predict(rowsOf(list));
+      return { targets, predict: wl ? (list) => averagePosterior(path(list), wl(list)) : path };
     }
     const ensemble = new MlpEnsemble(rows, y, vocab.size, Rng.seeded(seed), { members: this.options.members, steps: this.options.steps });
     return {
@@ -141,6 +136,15 @@ export class Predictor<C> {
         return { mean: p.mean, std: p.std };
       },
     };
+  }
+
+  private fitWl(wl: WlEncoder<C>, values: readonly C[], y: readonly number[]): (list: readonly C[]) => Prediction {
+    wl.trim();
+    const gp = new WlGp(
+      values.map((v) => wl.row(v)),
+      y,
+    );
+    return (list) => gp.predict(list.map((v) => wl.row(v)));
   }
 
   /**
@@ -154,6 +158,21 @@ export class Predictor<C> {
     const targets = Array.from(fitted.predict(believed).mean);
     return this.fit(values, scores, rng.seedUint32(), { values: believed, targets });
   }
+}
+
+/**
+ * The equal mixture of two predictions: the mean of the means, and the mixture's variance (the mean of
+ * the variances plus the spread of the means).
+ */
+export function averagePosterior(a: Prediction, b: Prediction): Prediction {
+  const mean = new Float64Array(a.mean.length);
+  const std = new Float64Array(a.mean.length);
+  for (let i = 0; i < mean.length; i++) {
+    mean[i] = (a.mean[i] + b.mean[i]) / 2;
+    const half = (a.mean[i] - b.mean[i]) / 2;
+    std[i] = Math.sqrt((a.std[i] ** 2 + b.std[i] ** 2) / 2 + half * half);
+  }
+  return { mean, std };
 }
 
 /**
