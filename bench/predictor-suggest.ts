@@ -2,18 +2,20 @@
  * Time of one suggestion of the predictor-guided strategies with many observations: each strategy is
  * told `--n` (300) random results of a synthetic score, then asked `--repeats` times (each ask fits
  * the predictor on every result and ranks the candidates). Per space (NAS-Bench-201 cells, NASNet
- * cells, Hartmann-6 hyperparameters) and predictor (the GP on path features, BANANAS's MLP ensemble),
- * side by side; it also prints the features per value and the candidates ranked per ask.
+ * cells, Hartmann-6 hyperparameters) and predictor (the GP on path features, BANANAS's MLP ensemble,
+ * the GP with a Weisfeiler-Lehman kernel, both GPs averaged), side by side; it also prints the features per value and the candidates ranked per ask.
  *
  * Wall-clock times depend on what else the machine runs; the CPU time this process used is printed
  * beside them (what the ask takes on an idle core).
  *
  *   npx tsx bench/predictor-suggest.ts [--n 300] [--repeats 3] [--spaces nas-bench-201,nasnet-cell,hartmann6]
+ *        [--predictors gp,mlp,wl-gp,gp-wl]
  */
 import { Rng } from '../src/core/rng.ts';
 import { Bananas } from '../src/search/bananas.ts';
 import { LocalSearch } from '../src/search/local-search.ts';
 import { FeatureEncoder } from '../src/search/predictor/features.ts';
+import { PREDICTORS, type PredictorKind } from '../src/search/predictor/surrogate.ts';
 import type { Strategy } from '../src/search/strategy.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import type { SearchSpace } from '../src/spaces/space.ts';
@@ -22,6 +24,8 @@ import { numberArg, stringArg } from './args.ts';
 const n = numberArg('n', 300);
 const repeats = numberArg('repeats', 3);
 const spaces = stringArg('spaces', 'nas-bench-201,nasnet-cell,hartmann6').split(',');
+const predictors = stringArg('predictors', PREDICTORS.join(',')).split(',') as PredictorKind[];
+for (const p of predictors) if (!PREDICTORS.includes(p)) throw new Error(`--predictors: unknown predictor ${p}; accepted: ${PREDICTORS.join(', ')}`);
 
 /** A deterministic score of any value: a hash of its encoding, smooth enough to be learnable. */
 function score(space: SearchSpace<unknown>, value: unknown): number {
@@ -68,7 +72,7 @@ for (const name of spaces) {
   const features = encoder.vocabulary(sample).size;
   const perValue = sample.reduce<number>((s, v) => s + encoder.named(v).size, 0) / n;
   console.log(`\n${name}: ${features} features among ${n} random values (${perValue.toFixed(1)} per value)`);
-  for (const predictor of ['gp', 'mlp'] as const) {
+  for (const predictor of predictors) {
     const makers: Array<[string, () => Strategy<unknown>]> = [
       ['bananas', () => new Bananas(space, Rng.seeded(2), { predictor, initial: n })],
       // Local search ranks a neighbourhood when it moves; its restart ranks 100 uniform draws.
@@ -78,7 +82,7 @@ for (const name of spaces) {
       const s: Strategy<unknown> = make();
       warm(s, space);
       const { wall, cpu } = timeAsks(s);
-      console.log(`  ${label.padEnd(13)} ${predictor.padEnd(4)} wall ${fmt(wall)}   cpu ${fmt(cpu)}`);
+      console.log(`  ${label.padEnd(13)} ${predictor.padEnd(6)} wall ${fmt(wall)}   cpu ${fmt(cpu)}`);
     }
   }
 }
