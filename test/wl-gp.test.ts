@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
-import { nb201Graph, wlLabels } from '../src/genome/cell-graph.ts';
+import { nasnetGraphs, nb201Graph, wlLabelIds, wlLabels } from '../src/genome/cell-graph.ts';
+import type { NasnetGenome } from '../src/genome/types.ts';
 import { nb201FromArch } from '../src/genome/nb201.ts';
 import { acquisitionPick, averagePosterior, expectedImprovement, Predictor } from '../src/search/predictor/surrogate.ts';
 import { WlEncoder, WlGp } from '../src/search/predictor/wl-gp.ts';
@@ -48,7 +49,51 @@ describe('wlLabels', () => {
     expect(d2.get('nor_conv_1x1(+)(+(nor_conv_3x3))')).toBe(1);
     expect([...d2.values()].reduce((a, b) => a + b, 0)).toBe(g.labels.length);
   });
+
+  it('as interned ids, partitions the nodes as the labels do, on random NAS-Bench-201 and NASNet cells', () => {
+    const rng = Rng.seeded(9);
+    const nb = new Nb201Space();
+    const nasnet = loadSpace('nasnet-cell') as SearchSpace<NasnetGenome>;
+    const graphs = [
+      ...Array.from({ length: 30 }, () => nb201Graph(nb.sample(rng))),
+      ...Array.from({ length: 30 }, () => nasnetGraphs(nasnet.sample(rng))).flat(),
+    ];
+    const ids = new Map<string, number>();
+    const intern = (key: string): number => ids.get(key) ?? (ids.set(key, ids.size), ids.size - 1);
+    // Label -> id must be a bijection across every graph, depth by depth.
+    for (let d = 0; d <= 2; d++) {
+      const idOf = new Map<string, number>();
+      const labelOf = new Map<number, string>();
+      for (const g of graphs) {
+        const n = g.labels.length;
+        const labels = labelsPerNode(g, d);
+        const nodeIds = wlLabelIds(g, 2, '', intern)[d];
+        expect(nodeIds).toHaveLength(n);
+        labels.forEach((label, v) => {
+          expect(idOf.get(label) ?? nodeIds[v]).toBe(nodeIds[v]);
+          expect(labelOf.get(nodeIds[v]) ?? label).toBe(label);
+          idOf.set(label, nodeIds[v]);
+          labelOf.set(nodeIds[v], label);
+        });
+      }
+    }
+  });
 });
+
+/** Each node's `wlLabels` label at depth d (recomputed per node from the multisets' definition). */
+function labelsPerNode(g: ReturnType<typeof nb201Graph>, depth: number): string[] {
+  const into: number[][] = g.labels.map(() => []);
+  for (const [a, b] of g.edges) into[b].push(a);
+  let current = g.labels.map((label, v) => (v === g.output ? 'out' : label === '' ? '+' : label));
+  for (let d = 1; d <= depth; d++) {
+    const previous = current;
+    current = previous.map((label, v) => `${label}(${into[v].map((u) => previous[u]).sort().join(',')})`);
+  }
+  const counts = new Map<string, number>();
+  for (const label of current) counts.set(label, (counts.get(label) ?? 0) + 1);
+  expect(counts).toEqual(wlLabels(g, depth)[depth]);
+  return current;
+}
 
 describe('WlGp', () => {
   it('predicts its training cells, and equal WL features get equal predictions', () => {

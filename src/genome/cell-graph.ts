@@ -202,3 +202,22 @@ export function wlLabels(graph: CellGraph, depth: number): Array<Map<string, num
   }
   return result;
 }
+
+/**
+ * The labels of `wlLabels` as integer ids, per depth and node: `intern` maps a key to an id, the same
+ * id for the same key. Depth 0 interns `<prefix>0:<label>`, depth d the node's id at depth d - 1 with
+ * the sorted ids of its predecessors, so equal ids mean equal `wlLabels` labels (at the same depth and
+ * prefix) while keys stay short however deep the subtree.
+ */
+export function wlLabelIds(graph: CellGraph, depth: number, prefix: string, intern: (key: string) => number): Int32Array[] {
+  const n = graph.labels.length;
+  const into: number[][] = Array.from({ length: n }, () => []);
+  for (const [a, b] of graph.edges) into[b].push(a);
+  const first = Int32Array.from(graph.labels, (label, v) => intern(`${prefix}0:${v === graph.output ? 'out' : label === '' ? '+' : label}`));
+  const result = [first];
+  for (let d = 1; d <= depth; d++) {
+    const previous = result[d - 1];
+    result.push(Int32Array.from(previous, (own, v) => intern(`${d}:${own}(${into[v].map((u) => previous[u]).sort((a, b) => a - b).join(',')})`)));
+  }
+  return result;
+}

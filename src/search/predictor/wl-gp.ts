@@ -4,7 +4,8 @@
  * cells by their Weisfeiler-Lehman subtree features (src/genome/cell-graph.ts `wlLabels`).
  *
  * - Features: for each depth d = 0..`depth`, how many nodes of each cell carry each WL label (the
- *   cells of a value are kept apart: a label is named by its cell's index).
+ *   cells of a value are kept apart: a label is named by its cell's index); labels are interned as
+ *   integer ids depth by depth (`wlLabelIds`), so deep subtrees never become long strings.
  * - Kernel: the normalised dot product of the feature vectors up to depth h,
  *   k_h(x, x') = <x, x'>_h / sqrt(<x, x>_h <x', x'>_h), a linear kernel on WL features with unit
  *   diagonal. Where the graph view has numbers besides the cells (a learning rate, a joint space's
@@ -14,10 +15,11 @@
  *   variance is profiled out (its maximum-likelihood value given the rest, in closed form).
  *
  * Feature labels are interned as integer ids in one dictionary per encoder; each value's features are
- * computed once (cached by canonical hash and by object), so a fit is dot products of short sorted
- * integer arrays and a few Cholesky factorisations.
+ * computed once (cached by canonical hash and by object). A fit indexes the training rows by label
+ * (postings), so a dot product costs only the labels two rows share; then a few Cholesky
+ * factorisations.
  */
-import { wlLabels } from '../../genome/cell-graph.ts';
+import { wlLabelIds } from '../../genome/cell-graph.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { matern52 } from '../gp/kernel.ts';
 import { cholesky, cholLogDet, cholSolve, solveLower, type Matrix } from '../linalg.ts';
@@ -93,17 +95,17 @@ export class WlEncoder<C> {
   private compute(value: C): WlRow {
     const view = (this.space.graphView as (v: C) => ReturnType<NonNullable<SearchSpace<C>['graphView']>>)(value);
     const perDepth = Array.from({ length: WL_DEPTH + 1 }, () => new Map<number, number>());
+    const intern = (key: string): number => {
+      let id = this.labels.get(key);
+      if (id === undefined) {
+        id = this.labels.size;
+        this.labels.set(key, id);
+      }
+      return id;
+    };
     view.cells.forEach((cell, c) => {
-      wlLabels(cell, WL_DEPTH).forEach((counts, d) => {
-        for (const [label, count] of counts) {
-          const name = `${c}:${d}:${label}`;
-          let id = this.labels.get(name);
-          if (id === undefined) {
-            id = this.labels.size;
-            this.labels.set(name, id);
-          }
-          perDepth[d].set(id, (perDepth[d].get(id) ?? 0) + count);
-        }
+      wlLabelIds(cell, WL_DEPTH, `${c}:`, intern).forEach((nodes, d) => {
+        for (const id of nodes) perDepth[d].set(id, (perDepth[d].get(id) ?? 0) + 1);
       });
     });
     const ids: Int32Array[] = [];
@@ -130,25 +132,40 @@ export class WlEncoder<C> {
   }
 }
 
-/** Dot product of two sorted sparse vectors. */
-function sparseDot(ai: Int32Array, av: Float64Array, bi: Int32Array, bv: Float64Array): number {
-  let i = 0;
-  let j = 0;
-  let s = 0;
-  while (i < ai.length && j < bi.length) {
-    if (ai[i] === bi[j]) s += av[i++] * bv[j++];
-    else if (ai[i] < bi[j]) i++;
-    else j++;
-  }
-  return s;
+/** Per depth, for each label id the training rows carry: those rows and their counts. */
+type Postings = Array<Map<number, { rows: Int32Array; counts: Float64Array }>>;
+
+function postingsOf(rows: readonly WlRow[]): Postings {
+  return Array.from({ length: WL_DEPTH + 1 }, (_, d) => {
+    const lists = new Map<number, { rows: number[]; counts: number[] }>();
+    rows.forEach((row, r) => {
+      row.ids[d].forEach((id, k) => {
+        let list = lists.get(id);
+        if (!list) lists.set(id, (list = { rows: [], counts: [] }));
+        list.rows.push(r);
+        list.counts.push(row.counts[d][k]);
+      });
+    });
+    return new Map([...lists].map(([id, l]) => [id, { rows: Int32Array.from(l.rows), counts: Float64Array.from(l.counts) }]));
+  });
 }
 
-/** Cumulative dot products of two rows up to each depth. */
-function cumulativeDots(a: WlRow, b: WlRow, out: Float64Array): void {
-  let s = 0;
+/**
+ * Cumulative dot products of `row` with every training row up to each depth (out[d][i]: depths 0..d
+ * with row i), through the postings: only labels the two share cost anything.
+ */
+function cumulativeDots(row: WlRow, postings: Postings, out: Float64Array[]): void {
   for (let d = 0; d <= WL_DEPTH; d++) {
-    s += sparseDot(a.ids[d], a.counts[d], b.ids[d], b.counts[d]);
-    out[d] = s;
+    const acc = out[d].fill(0);
+    const ids = row.ids[d];
+    const counts = row.counts[d];
+    for (let k = 0; k < ids.length; k++) {
+      const p = postings[d].get(ids[k]);
+      if (!p) continue;
+      const c = counts[k];
+      for (let t = 0; t < p.rows.length; t++) acc[p.rows[t]] += c * p.counts[t];
+    }
+    if (d > 0) for (let i = 0; i < acc.length; i++) acc[i] = out[d - 1][i] + acc[i];
   }
 }
 
@@ -172,6 +189,7 @@ interface WlChoice {
 
 export class WlGp {
   private readonly rows: readonly WlRow[];
+  private readonly postings: Postings;
   private readonly selfs: Float64Array[];
   private readonly center: number;
   private readonly scale: number;
@@ -182,19 +200,20 @@ export class WlGp {
     const n = rows.length;
     if (n === 0 || y.length !== n) throw new RangeError(`WlGp needs matching rows and targets, got ${n} and ${y.length}`);
     this.rows = rows;
+    this.postings = postingsOf(rows);
     this.selfs = rows.map(cumulativeSelf);
     this.center = y.reduce((a, b) => a + b, 0) / n;
     const variance = n > 1 ? y.reduce((a, b) => a + (b - this.center) ** 2, 0) / (n - 1) : 0;
     this.scale = variance > 0 ? Math.sqrt(variance) : 1;
     const t = Float64Array.from(y, (v) => (v - this.center) / this.scale);
     const dots = Array.from({ length: WL_DEPTH + 1 }, () => new Float64Array(n * n));
-    const pair = new Float64Array(WL_DEPTH + 1);
+    const withRow = Array.from({ length: WL_DEPTH + 1 }, () => new Float64Array(n));
     const numberDist = new Float64Array(n * n);
     const off: number[] = [];
     for (let i = 0; i < n; i++) {
+      cumulativeDots(rows[i], this.postings, withRow);
       for (let j = 0; j <= i; j++) {
-        cumulativeDots(rows[i], rows[j], pair);
-        for (let d = 0; d <= WL_DEPTH; d++) dots[d][i * n + j] = dots[d][j * n + i] = this.normalised(pair[d], this.selfs[i][d], this.selfs[j][d]);
+        for (let d = 0; d <= WL_DEPTH; d++) dots[d][i * n + j] = dots[d][j * n + i] = this.normalised(withRow[d][j], this.selfs[i][d], this.selfs[j][d]);
         const r = Math.sqrt(sparseDistance2(rows[i].numbers, rows[j].numbers));
         numberDist[i * n + j] = numberDist[j * n + i] = r;
         if (r > 0) off.push(r);
@@ -239,14 +258,14 @@ export class WlGp {
     const std = new Float64Array(rows.length);
     const k = new Float64Array(n);
     const v = new Float64Array(n);
-    const pair = new Float64Array(WL_DEPTH + 1);
+    const withRow = Array.from({ length: WL_DEPTH + 1 }, () => new Float64Array(n));
     rows.forEach((row, r) => {
       const self = cumulativeSelf(row)[depth];
+      cumulativeDots(row, this.postings, withRow);
       let m = 0;
       for (let i = 0; i < n; i++) {
-        cumulativeDots(row, this.rows[i], pair);
         const numbers = length === Infinity ? 1 : matern52(Math.sqrt(sparseDistance2(row.numbers, this.rows[i].numbers)) / length, 1);
-        k[i] = this.normalised(pair[depth], self, this.selfs[i][depth]) * numbers;
+        k[i] = this.normalised(withRow[depth][i], self, this.selfs[i][depth]) * numbers;
         m += k[i] * alpha[i];
       }
       solveLower(L, k, v);
