@@ -14,7 +14,7 @@
  * A `counted` run with no duplicate is the `distinct` run of the same seed (the runner makes the same
  * asks and stops at the same child), so its pick is reused there and the line says how many were.
  *
- *   npx tsx bench/nas-bench-201.ts [--strategies all|aging,random,...] [--seeds 200] [--budget 100]
+ *   npx tsx bench/nas-bench-201.ts [--strategies all|aging,random,...] [--seeds 200] [--first-seed 0] [--budget 100]
  *        [--rules distinct,counted] [--workers 1] [--population 10] [--sample 3] [--table <csv>]
  *        [--reference bench/reference/optuna-tpe-nas-bench-201.json] [--options <strategy>=<json> ...]
  *        [--out picks.json]
@@ -64,6 +64,8 @@ interface Args {
   /** Strategy options by name (`--options name=<json>`, repeatable), instead of the protocol's. */
   options: Record<string, Record<string, unknown>>;
   seeds: number;
+  /** Index of the first seed (`--first-seed`): seeds first..first+seeds-1, so a second set of runs shares none with the first. */
+  firstSeed: number;
   budget: number;
   rules: Rule[];
   workers: number;
@@ -96,6 +98,7 @@ function parseArgs(argv: string[]): Args {
     options,
     strategies: (strategies === 'all' ? strategyNames() : strategies.split(',')).filter(Boolean),
     seeds: Number(get('seeds', '200')),
+    firstSeed: Number(get('first-seed', '0')),
     budget: Number(get('budget', '100')),
     rules: rules as Rule[],
     workers: Number(get('workers', '1')),
@@ -167,7 +170,7 @@ function readReference(file: string): { name: string; summary: SampleSummary } |
 async function picksFor(name: string, rule: Rule, args: Args, evaluator: TableEvaluator, reuse: Map<number, Pick>): Promise<{ picks: Pick[]; reused: number }> {
   const picks: Pick[] = [];
   let reused = 0;
-  for (let i = 0; i < args.seeds; i++) {
+  for (let i = args.firstSeed; i < args.firstSeed + args.seeds; i++) {
     const seed = deriveSeed('nas-bench-201', name, i);
     const again = rule === 'distinct' && args.workers === 1 ? reuse.get(seed) : undefined;
     if (again) reused++;
