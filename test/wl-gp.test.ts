@@ -144,14 +144,17 @@ describe('WlGp', () => {
     expect(correlation(p.mean, test.map(score))).toBeGreaterThan(0.3);
   });
 
-  it('falls back to the encoding GP on a space without graphs', () => {
+  it('falls back to the encoding GP on a space without graphs (wl-gp and gp-wl alike)', () => {
     const space = loadSpace('branin') as SearchSpace<unknown>;
     const rng = Rng.seeded(5);
     const train = Array.from({ length: 30 }, () => space.sample(rng));
     const score = (v: unknown): number => -space.encode(v).reduce((s, x) => s + (x - 0.5) ** 2, 0);
     const wl = new Predictor(space, { predictor: 'wl-gp', members: 1, steps: 1 }).fit(train, train.map(score), 1).predict(train);
     const gp = new Predictor(space, { predictor: 'gp', members: 1, steps: 1 }).fit(train, train.map(score), 1).predict(train);
+    const both = new Predictor(space, { predictor: 'gp-wl', members: 1, steps: 1 }).fit(train, train.map(score), 1).predict(train);
     expect(Array.from(wl.mean)).toEqual(Array.from(gp.mean));
+    expect(Array.from(both.mean)).toEqual(Array.from(gp.mean));
+    expect(Array.from(both.std)).toEqual(Array.from(gp.std));
   });
 });
 

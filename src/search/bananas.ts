@@ -3,12 +3,15 @@
  * Bayesian Optimization with Neural Architectures for Neural Architecture Search"):
  *
  * 1. `initial` random architectures.
- * 2. Then, for every ask, a predictor is fitted on every result so far (by default a Gaussian process
- *    on the path encoding of the cells; `predictor: mlp` uses BANANAS's ensemble of `members` MLPs on
- *    the same features), candidates are made by mutating the best architectures found (every unknown
- *    neighbour of the `parents` best, `mutants` two-mutation children of them) plus `randomCandidates`
+ * 2. Then, for every ask, a predictor is fitted on every result so far (by default two Gaussian
+ *    processes, one on the path encoding of the cells and NASBOWL's with a Weisfeiler-Lehman graph
+ *    kernel, their posteriors averaged: on NAS-Bench-201 this finds the best cell more often than
+ *    either alone; `predictor: gp` or `wl-gp` uses one of them, `mlp` BANANAS's ensemble of `members`
+ *    MLPs on the path features), candidates are made by mutating the best architectures found (every
+ *    unknown neighbour of the `parents` best, `mutants` two-mutation children of them) plus `randomCandidates`
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
- *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins.
+ *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins
+ *    (`acquisition: ei` or `ucb` picks by expected improvement or an upper confidence bound instead).
  * 3. In the last `exploit` fraction of the run's budget the candidate with the best predicted mean
  *    is picked instead: exploration no longer pays once the run is about to keep its best.
  * 4. As the best stalls, Thompson sampling explores more: with `explore` e > 0, each candidate's draw
@@ -80,7 +83,7 @@ export class Bananas<C> implements Strategy<C> {
     this.rng = rng;
     this.budget = budget;
     this.o = {
-      ...readPredictorOptions(options, 'gp'),
+      ...readPredictorOptions(options, 'gp-wl'),
       initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
       parents: numberOption(options, 'parents', 10, { integer: true, min: 1 }),
       mutants: numberOption(options, 'mutants', 50, { integer: true, min: 0 }),

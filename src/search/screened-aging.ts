@@ -9,7 +9,8 @@
  * 2. Then each ask runs a tournament: `sample` members drawn uniformly (with replacement) from the
  *    population, the best is the parent. `children` mutations of the parent (one `space.mutate` each;
  *    unknown networks only, by canonical hash) are the candidates; a predictor fitted on every result
- *    so far ranks them by independent Thompson sampling and the winner is proposed. Where every
+ *    so far (bananas's default: the path GP and the WL GP averaged) ranks them by independent Thompson
+ *    sampling (or `acquisition`) and the winner is proposed. Where every
  *    mutation is known, two-mutation children are tried, then a uniform draw.
  * 3. In the last `exploit` fraction of the run's budget the candidate with the best predicted mean
  *    is picked instead of a Thompson draw.
@@ -77,7 +78,7 @@ export class ScreenedAging<C> implements Strategy<C> {
     this.rng = rng;
     this.budget = budget;
     this.o = {
-      ...readPredictorOptions(options, 'gp'),
+      ...readPredictorOptions(options, 'gp-wl'),
       initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
       population: numberOption(options, 'population', 20, { integer: true, min: 1 }),
       sample: numberOption(options, 'sample', 5, { integer: true, min: 1 }),
