@@ -11,7 +11,10 @@
  * of the process, which a busy shared machine disturbs less), the peak resident memory of the training
  * steps above the process's memory before its first step, the process's peak resident memory, the load
  * average, and nas's ratio to Keras; then the medians over rounds and each target (training and inference
- * at >= 1.0x Keras's step on both children; step memory no higher than Keras's) as met or MISSED.
+ * at >= 1.0x Keras's step on both children; step memory no higher than Keras's) as met or MISSED. Last, the
+ * arithmetic rate of each side: the children's multiply-adds (bench/multiply-adds.ts) per CPU-second of
+ * training and inference, against a large matrix product through the same TensorFlow measured once per
+ * round (bench/keras-parity/matmul-rate.ts): how much of the CPU's arithmetic a step leaves unused.
  *
  *   npx tsx bench/keras-parity.ts [--rounds 3] [--models nasnet,nb201] [--paths graph,eager]
  *        [--batch 64] [--steps 10] [--warmup 2] [--infer-steps 20] [--venv .native/keras-venv]
@@ -28,6 +31,7 @@ import { TF_VERSION } from '../src/backends/native/layout.ts';
 import { buildModel } from '../src/model/builder.ts';
 import { saveModel } from '../src/model/file-io.ts';
 import { numberArg, stringArg } from './args.ts';
+import { multiplyAdds } from './multiply-adds.ts';
 import { referenceChildren } from './reference-children.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -56,11 +60,11 @@ function kerasPython(): string {
 }
 
 /** Runs one measurement process and returns its JSON line. */
-function measure(cmd: string, args: string[]): Figures {
+function measure<T = Figures>(cmd: string, args: string[]): T {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '2' }, maxBuffer: 64 * 1024 * 1024 });
   const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
   if (r.status !== 0 || line === undefined) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-2000)}`);
-  return JSON.parse(line) as Figures;
+  return JSON.parse(line) as T;
 }
 
 type Key = 'train_ips' | 'train_cpu_ips' | 'infer_ips' | 'infer_cpu_ips' | 'step_peak_mib';
@@ -87,19 +91,24 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'nas-keras-parity-'));
   await tf.setBackend('cpu');
   silenceCpuBanner();
+  const macs = new Map<string, { forward: number; training: number }>();
   for (const ref of referenceChildren().filter((r) => models.includes(r.name))) {
     const built = buildModel(ref.genome, ref.network, { seed: 1 });
+    macs.set(ref.name, multiplyAdds(built.plan));
     await saveModel(built.model, join(dir, ref.name));
     built.model.dispose();
   }
   console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map(f2).join(' ')}; TensorFlow ${TF_VERSION} on both sides; ` +
     `batch ${common[1]}, ${common[3]} timed steps after ${common[5]}, ${common[7]} inference batches`);
   const results = new Map<string, Figures[]>();
+  const matmul: number[] = [];
   const keep = (model: string, f: Figures): void => {
     results.set(`${model} ${f.side}`, [...(results.get(`${model} ${f.side}`) ?? []), f]);
   };
   for (let round = 1; round <= rounds; round++) {
-    console.log(`\nround ${round}\n${HEADER}`);
+    const mm = measure<{ gmac_cpu: number }>(process.execPath, ['--import', 'tsx', join(here, 'keras-parity', 'matmul-rate.ts')]);
+    matmul.push(mm.gmac_cpu);
+    console.log(`\nround ${round} (2048 x 2048 matrix product through TensorFlow: ${f1(mm.gmac_cpu)} G multiply-adds per CPU-second)\n${HEADER}`);
     for (const model of models) {
       const nas = (p: string) => (): Figures => measure(process.execPath, ['--import', 'tsx', join(here, 'keras-parity', 'nas-side.ts'), '--model', model, '--path', p, ...common]);
       const keras = (): Figures => measure(py, [join(here, 'keras-parity', 'keras_side.py'), '--model-dir', join(dir, model), ...common]);
@@ -114,6 +123,7 @@ async function main(): Promise<void> {
     }
   }
   summary(results);
+  arithmetic(results, macs, median(matmul));
   rmSync(dir, { recursive: true, force: true });
   console.log(`\nload average at the end ${os.loadavg().map(f2).join(' ')}`);
 }
@@ -141,3 +151,19 @@ function summary(results: Map<string, Figures[]>): void {
 }
 
 await main();
+
+/** Each side's multiply-adds per CPU-second, and their share of the matrix product's rate. */
+function arithmetic(results: Map<string, Figures[]>, macs: Map<string, { forward: number; training: number }>, matmul: number): void {
+  console.log(`\narithmetic: G multiply-adds per CPU-second (share of a 2048 x 2048 matrix product through TensorFlow, ${f1(matmul)}, the median of the rounds)`);
+  for (const model of models) {
+    const m = macs.get(model);
+    if (m === undefined) continue;
+    console.log(`  ${model}: ${f1(m.forward / 1e6)} M multiply-adds per image in inference, ${f1(m.training / 1e6)} M in a training step`);
+    for (const side of ['keras', ...paths.map((p) => `nas-${p}`)]) {
+      const fs = results.get(`${model} ${side}`) ?? [];
+      if (fs.length === 0) continue;
+      const rate = (ips: number, per: number): string => `${f1((ips * per) / 1e9)} (${f2((ips * per) / 1e9 / matmul)})`;
+      console.log(`    ${side.padEnd(10)} training ${rate(median(fs.map((f) => f.train_cpu_ips)), m.training)}, inference ${rate(median(fs.map((f) => f.infer_cpu_ips)), m.forward)}`);
+    }
+  }
+}
