@@ -5,6 +5,8 @@
  * - `no-matmul`: 1x1 convolutions as Conv2D (and its backward kernels) instead of matrix products;
  * - `no-share`: a weightless layer repeated on the same input computed each time;
  * - `no-fusion`: inference without the fused convolution + batch norm kernel;
+ * - `no-sum-fusion`: inference with each sum of convolutions' batch norms an AddN of their fused kernels' outputs
+ *   instead of computed by the convolutions (src/train/graph/fused-sums.ts);
  * - `bn-relu`: training with each batch norm read only by ReLUs and its ReLU as one kernel (`_FusedBatchNormEx`, off by default);
  * - `grappler`: the session runs TensorFlow's Grappler passes (what tfjs-node's SavedModel session does);
  * - `remapper`: Grappler's remapper alone, run once (it makes the same batch norm + ReLU fusions, as in
@@ -16,7 +18,7 @@
  * initialise the graph, of the first step, images per CPU-second of the later steps and of inference, and
  * images per second of wall-clock time (a busy machine disturbs CPU-seconds less).
  *
- *   npx tsx bench/graph-tuning.ts [--rounds 3] [--models nasnet,nb201] [--variants all,no-matmul,no-share,no-fusion,bn-relu,grappler,remapper,inter-op-1]
+ *   npx tsx bench/graph-tuning.ts [--rounds 3] [--models nasnet,nb201] [--variants all,no-matmul,no-share,no-fusion,no-sum-fusion,bn-relu,grappler,remapper,inter-op-1]
  *        [--batch 64] [--steps 4] [--infer-steps 10]
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +39,7 @@ const VARIANTS: Record<string, NonNullable<GraphChildOptions['tuning']>> = {
   'no-matmul': { pointwiseMatMul: false },
   'no-share': { shareRepeats: false },
   'no-fusion': { fuseInference: false },
+  'no-sum-fusion': { fuseInferenceSums: false },
   'bn-relu': { fuseBatchNormRelu: true },
   grappler: { grappler: true },
   remapper: { grappler: 'remapper' },

@@ -88,9 +88,10 @@ export class GraphChild {
     const graph = buildTrainingGraph(plan, weights, {
       epsilon: BN_EPSILON, bnMomentum: BN_MOMENTUM, optimizer: options.optimizer, momentum: options.momentum ?? 0.9,
       nesterov: options.nesterov ?? true, weightDecay: options.weightDecay ?? 0, decayed, adam: ADAM, microBatches: options.microBatches ?? false,
-      // TensorFlow's fused convolution and batch norm has CPU kernels only, the training batch norm with its ReLU oneDNN's only.
+      // TensorFlow's fused convolution and batch norm has CPU kernels only; the training batch norm with its ReLU, and the
+      // convolution adding into a sum, oneDNN's only.
       tuning: gpu ? { ...options.tuning, fuseInference: false, fuseBatchNormRelu: false }
-        : oneDnnKernels() ? options.tuning : { ...options.tuning, fuseBatchNormRelu: false },
+        : oneDnnKernels() ? options.tuning : { ...options.tuning, fuseBatchNormRelu: false, fuseInferenceSums: false },
     });
     const session = GraphSession.open(graph.graphDef, { gpu, grappler: options.tuning?.grappler ?? gpu,
       ...(options.tuning?.interOpThreads !== undefined ? { interOpThreads: options.tuning.interOpThreads } : {}) });

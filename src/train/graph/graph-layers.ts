@@ -54,6 +54,8 @@ export interface LayerScope {
   moments: BatchMoments[];
   /** Inference: run a convolution and the batch norm that alone reads it as one fused kernel (CPU). Default false. */
   fuseConvBatchNorm?: boolean;
+  /** Inference: sums of fused convolution + batch norm kernels computed by the convolutions (fused-sums.ts). Default false. */
+  fuseSums?: boolean;
   /** Run 1x1 stride-1 convolutions as matrix products. Default false. */
   pointwiseMatMul?: boolean;
   /** Training: batch norms whose only readers are ReLUs, each emitted with the ReLU as one kernel (the ReLU layers then add only their gradient). */

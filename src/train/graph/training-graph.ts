@@ -24,6 +24,8 @@ import type { NetworkPlan, PlanNode } from '../../genome/network/plan.ts';
 import { emitLayer, fusedConvBatchNorm, joinedRelu, layerWeightNames } from './graph-layers.ts';
 import type { BatchMoments, LayerEmission, LayerScope } from './graph-layers.ts';
 import { emitUpdates } from './graph-updates.ts';
+import { fusedSum } from './fused-sums.ts';
+import type { FusedBatchNorm } from './fused-sums.ts';
 import type { UpdateOptions } from './graph-updates.ts';
 
 /** A weight of the model the graph trains. */
@@ -58,6 +60,11 @@ export interface GraphTuning {
    * kernels only). Default false: measured no faster than the two kernels (bench/graph-tuning.ts).
    */
   fuseBatchNormRelu?: boolean;
+  /**
+   * Inference (with `fuseInference`): a sum of convolutions' batch norms computed by the convolutions
+   * themselves, their batch norms folded into kernels and biases (fused-sums.ts; oneDNN's CPU kernels only). Default true.
+   */
+  fuseInferenceSums?: boolean;
 }
 
 /** The names to feed and fetch. */
@@ -107,7 +114,7 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string,
   const computed = new Map<string, string>();
   const readers = new Map<string, number>();
   // Inference: batch norms fused with their convolution, which a ReLU reading them alone can join.
-  const fusedBn = new Map<string, { bn: PlanNode; conv: NonNullable<LayerEmission['lastConv']> }>();
+  const fusedBn = new Map<string, FusedBatchNorm>();
   for (const node of nodes) for (const i of node.inputs) readers.set(i, (readers.get(i) ?? 0) + 1);
   for (const node of nodes) {
     if (node.layer.kind === 'input') continue;
@@ -117,6 +124,13 @@ function forward(scope: LayerScope, nodes: PlanNode[], input: string, x: string,
       out.set(node.name, fusedConvBatchNorm(scope, node, conv));
       fusedBn.set(node.name, { bn: node, conv });
       continue;
+    }
+    if (scope.fuseSums === true && !scope.training && node.layer.kind === 'add') {
+      const sum = fusedSum(scope, node, node.inputs.map((i, k) => ({ out: xs[k], ...(readers.get(i) === 1 ? { fused: fusedBn.get(i) } : {}) })));
+      if (sum !== undefined) {
+        out.set(node.name, sum);
+        continue;
+      }
     }
     const key = share && SHAREABLE.has(node.layer.kind) ? `${JSON.stringify(node.layer)}(${xs.join(',')})` : undefined;
     const earlier = key !== undefined ? computed.get(key) : undefined;
@@ -236,7 +250,7 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   // Each optimisation on unless asked off (an option given as undefined counts as not given).
   const given = options.tuning ?? {};
   const tuning = { pointwiseMatMul: given.pointwiseMatMul ?? true, shareRepeats: given.shareRepeats ?? true, fuseInference: given.fuseInference ?? true,
-    fuseBatchNormRelu: given.fuseBatchNormRelu ?? false };
+    fuseBatchNormRelu: given.fuseBatchNormRelu ?? false, fuseInferenceSums: given.fuseInferenceSums ?? true };
   const trainScope: LayerScope = {
     ops, weight, training: true, prefix: '', epsilon: options.epsilon, moments, pointwiseMatMul: tuning.pointwiseMatMul,
     ...(dropoutWidth > 0 ? { dropoutMask: ops.placeholder('dropout_mask', 'float32', [-1, dropoutWidth]) } : {}),
@@ -254,7 +268,8 @@ export function buildTrainingGraph(plan: NetworkPlan, weights: GraphWeight[], op
   const correct = ops.reduce('loss/correct_sum', 'Sum', ops.correct('loss/correct', logits, labels), [0]);
   const inits = emitUpdates(ops, { weights, reads, grads, moments, ce, correct, lossWeight, batch, bnMomentum: options.bnMomentum, options });
   ops.noOp('init', [...assigns, ...inits]);
-  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [], fuseConvBatchNorm: tuning.fuseInference, reluJoins: undefined },
+  inference({ ...trainScope, training: false, prefix: 'infer/', moments: [], fuseConvBatchNorm: tuning.fuseInference,
+    fuseSums: tuning.fuseInference && tuning.fuseInferenceSums, reluJoins: undefined },
     nodes, plan, x, labels, tuning.shareRepeats);
   return { graphDef: g.toGraphDef(), nodes: g.size, weights, dropoutWidth };
 }

@@ -119,6 +119,16 @@ export class TfOps {
     });
   }
 
+  /** Inference only: a convolution, a bias and an addend added in the same kernel (oneDNN's sum post-op): y = conv(x, w) + bias + addend. */
+  fusedConv2dBiasAdd(name: string, x: string, w: string, win: Window, bias: string, addend: string): string {
+    const fused = ['BiasAdd', 'Add'].map((f) => new TextEncoder().encode(f));
+    return this.op(name, '_FusedConv2D', [x, w, bias, addend], {
+      ...convAttrs(win), use_cudnn_on_gpu: attr.bool(true), explicit_paddings: attr.ints([]), TArgs: attr.types(['float32', 'float32']),
+      num_args: attr.int(2), num_host_args: attr.int(0), filter_format: attr.str('HWIO'), fused_ops: { list: { s: fused } },
+      epsilon: attr.float(0), leakyrelu_alpha: attr.float(0.2),
+    });
+  }
+
   conv2dBackpropInput(name: string, inputSizes: string, w: string, dy: string, win: Window): string {
     return this.op(name, 'Conv2DBackpropInput', [inputSizes, w, dy], { ...convAttrs(win), use_cudnn_on_gpu: attr.bool(true), explicit_paddings: attr.ints([]) });
   }
@@ -187,7 +197,7 @@ export class TfOps {
     });
   }
 
-  unary(name: string, op: 'Relu' | 'Softmax' | 'Identity' | 'ZerosLike' | 'L2Loss' | 'Sqrt' | 'Neg' | 'Log', x: string, after?: string[]): string {
+  unary(name: string, op: 'Relu' | 'Softmax' | 'Identity' | 'ZerosLike' | 'L2Loss' | 'Sqrt' | 'Rsqrt' | 'Neg' | 'Log', x: string, after?: string[]): string {
     return this.op(name, op, [x], T, after);
   }
 
