@@ -39,6 +39,18 @@ export function sparseDistance2(a: SparseRow, b: SparseRow): number {
   return s;
 }
 
+/**
+ * Targets centred on their mean and divided by their sample standard deviation (1 where they do not
+ * vary), with the centre and scale that map predictions back to the targets' units.
+ */
+export function standardTargets(y: readonly number[]): { center: number; scale: number; t: Float64Array } {
+  const n = y.length;
+  const center = y.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? y.reduce((a, b) => a + (b - center) ** 2, 0) / (n - 1) : 0;
+  const scale = variance > 0 ? Math.sqrt(variance) : 1;
+  return { center, scale, t: Float64Array.from(y, (v) => (v - center) / scale) };
+}
+
 /** Predictive mean and standard deviation of rows, in the targets' units. */
 export interface GpPrediction {
   mean: Float64Array;
@@ -61,10 +73,9 @@ export class FeatureGp {
     const n = rows.length;
     if (n === 0 || y.length !== n) throw new RangeError(`FeatureGp needs matching rows and targets, got ${n} and ${y.length}`);
     this.rows = rows;
-    this.center = y.reduce((a, b) => a + b, 0) / n;
-    const variance = n > 1 ? y.reduce((a, b) => a + (b - this.center) ** 2, 0) / (n - 1) : 0;
-    this.scale = variance > 0 ? Math.sqrt(variance) : 1;
-    const t = Float64Array.from(y, (v) => (v - this.center) / this.scale);
+    const { center, scale, t } = standardTargets(y);
+    this.center = center;
+    this.scale = scale;
     const dist = new Float64Array(n * n);
     const off: number[] = [];
     for (let i = 0; i < n; i++) {

@@ -23,7 +23,7 @@ import { wlLabelIds } from '../../genome/cell-graph.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { matern52 } from '../gp/kernel.ts';
 import { cholesky, cholLogDet, cholSolve, solveLower, type Matrix } from '../linalg.ts';
-import { sparseDistance2, type GpPrediction } from './feature-gp.ts';
+import { sparseDistance2, standardTargets, type GpPrediction } from './feature-gp.ts';
 import type { SparseRow } from './mlp.ts';
 
 /** Deepest WL iteration of the features (NASBOWL searches h in 0..2 too). */
@@ -202,10 +202,9 @@ export class WlGp {
     this.rows = rows;
     this.postings = postingsOf(rows);
     this.selfs = rows.map(cumulativeSelf);
-    this.center = y.reduce((a, b) => a + b, 0) / n;
-    const variance = n > 1 ? y.reduce((a, b) => a + (b - this.center) ** 2, 0) / (n - 1) : 0;
-    this.scale = variance > 0 ? Math.sqrt(variance) : 1;
-    const t = Float64Array.from(y, (v) => (v - this.center) / this.scale);
+    const { center, scale, t } = standardTargets(y);
+    this.center = center;
+    this.scale = scale;
     const dots = Array.from({ length: WL_DEPTH + 1 }, () => new Float64Array(n * n));
     const withRow = Array.from({ length: WL_DEPTH + 1 }, () => new Float64Array(n));
     const numberDist = new Float64Array(n * n);
