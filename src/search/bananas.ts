@@ -29,7 +29,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, acquisitionPick, meanPick, readPredictorOptions } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, inExploitPhase, readPredictorOptions, screenPick } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -106,18 +106,17 @@ export class Bananas<C> implements Strategy<C> {
       if (v !== undefined) return this.suggest(v);
       return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     }
-    const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
+    const exploiting = inExploitPhase(this.trials.history.asked, this.budget, this.o.exploit);
     const candidates = this.candidates(done.map((t) => ({ config: t.config, score: t.score as number })));
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const values = done.map((t) => t.config);
     const scores = done.map((t) => t.score as number);
     const believed = this.o.pending === 'believer' ? pending.map((t) => t.config) : [];
-    const fitted = this.predictor.fitBelieving(values, scores, believed, this.rng);
-    const p = fitted.predict(candidates);
-    if (exploiting) return this.suggest(candidates[meanPick(p)]);
+    const { p, incumbent } = this.predictor.screen(values, scores, believed, candidates, this.rng);
+    // Wider draws as the best stalls (the exploit phase's pick reads only the means).
     const widen = 1 + this.o.explore * resultsSinceBest(scores);
     if (widen !== 1) for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
-    return this.suggest(candidates[acquisitionPick(p, Math.max(...fitted.targets), this.o, this.rng)]);
+    return this.suggest(candidates[screenPick(p, incumbent, exploiting, this.o, this.rng)]);
   }
 
   tell(id: number, outcome: Outcome): void {

@@ -164,8 +164,8 @@ export class LocalSearch<C> implements Strategy<C> {
       pool.addFresh(this.o.restartCandidates, this.rng);
       const candidates = pool.values();
       if (candidates.length > 0) {
-        const fitted = this.predictor.fit(done.map((t) => t.config), done.map((t) => t.score as number), this.rng.seedUint32());
-        start = candidates[acquisitionPick(fitted.predict(candidates), Math.max(...fitted.targets), this.o, this.rng)];
+        const { p, incumbent } = this.predictor.screen(done.map((t) => t.config), done.map((t) => t.score as number), [], candidates, this.rng);
+        start = candidates[acquisitionPick(p, incumbent, this.o, this.rng)];
       }
     }
     start ??= freshValue(this.space, this.trials.known, this.rng);

@@ -27,7 +27,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, acquisitionPick, meanPick, readPredictorOptions } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, inExploitPhase, readPredictorOptions, screenPick } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -106,13 +106,10 @@ export class ScreenedAging<C> implements Strategy<C> {
     const candidates = this.offspring(parent);
     if (candidates.length === 0) return waitOrDone();
     if (candidates.length === 1) return this.suggest(candidates[0]);
-    const values = done.map((t) => t.config);
-    const scores = done.map((t) => t.score as number);
     const believed = this.o.pending === 'believer' ? this.trials.pending().map((t) => t.config) : [];
-    const fitted = this.predictor.fitBelieving(values, scores, believed, this.rng);
-    const p = fitted.predict(candidates);
-    const exploiting = this.budget > 0 && this.trials.history.asked >= this.budget * (1 - this.o.exploit);
-    return this.suggest(candidates[exploiting ? meanPick(p) : acquisitionPick(p, Math.max(...fitted.targets), this.o, this.rng)]);
+    const { p, incumbent } = this.predictor.screen(done.map((t) => t.config), done.map((t) => t.score as number), believed, candidates, this.rng);
+    const exploiting = inExploitPhase(this.trials.history.asked, this.budget, this.o.exploit);
+    return this.suggest(candidates[screenPick(p, incumbent, exploiting, this.o, this.rng)]);
   }
 
   tell(id: number, outcome: Outcome): void {

@@ -158,6 +158,29 @@ export class Predictor<C> {
     const targets = Array.from(fitted.predict(believed).mean);
     return this.fit(values, scores, rng.seedUint32(), { values: believed, targets });
   }
+
+  /**
+   * The screening step of the predictor-guided strategies: fits as {@link fitBelieving} does and
+   * predicts `candidates`; `incumbent` is the best training target (what expected improvement improves
+   * on), in the predictions' units.
+   */
+  screen(values: readonly C[], scores: readonly number[], believed: readonly C[], candidates: readonly C[], rng: Rng): { p: Prediction; incumbent: number } {
+    const fitted = this.fitBelieving(values, scores, believed, rng);
+    return { p: fitted.predict(candidates), incumbent: Math.max(...fitted.targets) };
+  }
+}
+
+/** Whether the `asked`-th trial of a run of `budget` (0: unknown, never) falls in its last `exploit` share. */
+export function inExploitPhase(asked: number, budget: number, exploit: number): boolean {
+  return budget > 0 && asked >= budget * (1 - exploit);
+}
+
+/**
+ * The candidate a screening picks: the best predicted mean in the exploit phase, else the one
+ * `options`' acquisition picks ({@link acquisitionPick}).
+ */
+export function screenPick(p: Prediction, incumbent: number, exploiting: boolean, options: Pick<Required<PredictorOptions>, 'acquisition' | 'kappa'>, rng: Rng): number {
+  return exploiting ? meanPick(p) : acquisitionPick(p, incumbent, options, rng);
 }
 
 /**
