@@ -11,11 +11,12 @@
  *    unknown neighbour of the `parents` best, `mutants` two-mutation children of them) plus `randomCandidates`
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
  *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins
- *    (`acquisition: ei` or `ucb` picks by expected improvement or an upper confidence bound instead).
+ *    (`acquisition: thompson-joint` takes one joint draw over all the candidates instead, `ei` or
+ *    `ucb` picks by expected improvement or an upper confidence bound).
  * 3. In the last `exploit` fraction of the run's budget the candidate with the best predicted mean
  *    is picked instead: exploration no longer pays once the run is about to keep its best.
  * 4. As the best stalls, Thompson sampling explores more: with `explore` e > 0, each candidate's draw
- *    has its standard deviation multiplied by 1 + e x (results told since the best so far), so a run
+ *    has its deviation from the mean multiplied by 1 + e x (results told since the best so far), so a run
  *    that settled in a basin gives far, uncertain candidates a growing chance.
  *
  * Never proposes a known network (canonical hash): candidates exclude every asked architecture.
@@ -29,7 +30,7 @@ import type { SearchSpace } from '../spaces/space.ts';
 import { CandidateSet, freshValue } from './candidates.ts';
 import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
-import { PREDICTOR_OPTIONS, Predictor, type PredictorOptions, inExploitPhase, readPredictorOptions, screenPick } from './predictor/surrogate.ts';
+import { PREDICTOR_OPTIONS, Predictor, type Prediction, type PredictorOptions, inExploitPhase, readPredictorOptions, screenPick } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
@@ -115,7 +116,7 @@ export class Bananas<C> implements Strategy<C> {
     const { p, incumbent } = this.predictor.screen(values, scores, believed, candidates, this.rng);
     // Wider draws as the best stalls (the exploit phase's pick reads only the means).
     const widen = 1 + this.o.explore * resultsSinceBest(scores);
-    if (widen !== 1) for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
+    if (widen !== 1) widenDraws(p, widen);
     return this.suggest(candidates[screenPick(p, incumbent, exploiting, this.o, this.rng)]);
   }
 
@@ -153,6 +154,13 @@ export class Bananas<C> implements Strategy<C> {
     if (all.length <= this.o.maxCandidates) return all;
     return this.rng.sampleIndices(all.length, this.o.maxCandidates).sort((a, b) => a - b).map((i) => all[i]);
   }
+}
+
+/** Multiplies the spread of a prediction's draws, independent and joint, by `widen`. */
+function widenDraws(p: Prediction, widen: number): void {
+  for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
+  const sample = p.sample;
+  if (sample) p.sample = (rng) => sample(rng).map((x, i) => p.mean[i] + widen * (x - p.mean[i]));
 }
 
 /** Results told since the best so far (0: the last result is the best; ties: the first best). */

@@ -57,6 +57,56 @@ export interface GpPrediction {
   std: Float64Array;
 }
 
+/** Predictive mean and covariance (m x m, row-major) of m rows taken together, in the targets' units. */
+export interface JointPrediction {
+  mean: Float64Array;
+  cov: Matrix;
+}
+
+/**
+ * The posterior of m test rows from the training kernel's factor `L` (n x n), the weights `alpha`,
+ * the cross kernel `cross(r, out)` (row r against every training row) and the test kernel
+ * `self(r, s)`, all in standardised units before the signal variance `gain`: the means
+ * `center + scale k'alpha`, the standard deviations, and, with `joint`, the covariance
+ * scale^2 gain (k(r, s) - v_r'v_s) where v_r = L^-1 k_r.
+ */
+export function gpPosterior(
+  m: number,
+  fit: { L: Matrix; alpha: Float64Array; center: number; scale: number; gain: number },
+  cross: (r: number, out: Float64Array) => void,
+  self: (r: number, s: number) => number,
+  joint: boolean,
+): GpPrediction & { cov?: Matrix } {
+  const n = fit.L.n;
+  const mean = new Float64Array(m);
+  const std = new Float64Array(m);
+  const V = new Float64Array(m * n);
+  const k = new Float64Array(n);
+  for (let r = 0; r < m; r++) {
+    cross(r, k);
+    let mu = 0;
+    for (let i = 0; i < n; i++) mu += k[i] * fit.alpha[i];
+    const v = V.subarray(r * n, (r + 1) * n);
+    solveLower(fit.L, k, v);
+    let q = 0;
+    for (let i = 0; i < n; i++) q += v[i] * v[i];
+    mean[r] = fit.center + fit.scale * mu;
+    std[r] = fit.scale * Math.sqrt(fit.gain * Math.max(1e-12, self(r, r) - q));
+  }
+  if (!joint) return { mean, std };
+  const cov = new Float64Array(m * m);
+  const s2 = fit.scale * fit.scale * fit.gain;
+  for (let r = 0; r < m; r++) {
+    cov[r * m + r] = std[r] * std[r];
+    for (let s = 0; s < r; s++) {
+      let q = 0;
+      for (let i = 0; i < n; i++) q += V[r * n + i] * V[s * n + i];
+      cov[r * m + s] = cov[s * m + r] = s2 * (self(r, s) - q);
+    }
+  }
+  return { mean, std, cov: { n: m, data: cov } };
+}
+
 export class FeatureGp {
   private readonly rows: readonly SparseRow[];
   private readonly center: number;
@@ -114,23 +164,25 @@ export class FeatureGp {
 
   /** Posterior mean and standard deviation (of the latent function) at each row. */
   predict(rows: readonly SparseRow[]): GpPrediction {
-    const n = this.rows.length;
-    const mean = new Float64Array(rows.length);
-    const std = new Float64Array(rows.length);
-    const k = new Float64Array(n);
-    const v = new Float64Array(n);
-    rows.forEach((row, r) => {
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        k[i] = matern52(Math.sqrt(sparseDistance2(row, this.rows[i])) / this.length, this.signal);
-        m += k[i] * this.alpha[i];
-      }
-      solveLower(this.L, k, v);
-      let q = 0;
-      for (let i = 0; i < n; i++) q += v[i] * v[i];
-      mean[r] = this.center + this.scale * m;
-      std[r] = this.scale * Math.sqrt(Math.max(1e-12, this.signal - q));
-    });
-    return { mean, std };
+    return this.posterior(rows, false);
+  }
+
+  /** Posterior mean and covariance (of the latent function) of the rows taken together. */
+  predictJoint(rows: readonly SparseRow[]): JointPrediction {
+    const { mean, cov } = this.posterior(rows, true);
+    return { mean, cov: cov as Matrix };
+  }
+
+  private posterior(rows: readonly SparseRow[], joint: boolean): GpPrediction & { cov?: Matrix } {
+    const kernel = (a: SparseRow, b: SparseRow): number => matern52(Math.sqrt(sparseDistance2(a, b)) / this.length, this.signal);
+    return gpPosterior(
+      rows.length,
+      { L: this.L, alpha: this.alpha, center: this.center, scale: this.scale, gain: 1 },
+      (r, out) => {
+        for (let i = 0; i < out.length; i++) out[i] = kernel(rows[r], this.rows[i]);
+      },
+      (r, s) => (r === s ? this.signal : kernel(rows[r], rows[s])),
+      joint,
+    );
   }
 }

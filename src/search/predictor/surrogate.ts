@@ -12,9 +12,10 @@
 import { Rng } from '../../core/rng.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { choiceOption, numberOption } from '../gp/options.ts';
+import { choleskyJitter } from '../linalg.ts';
 import { ndtr, ndtri } from '../normal.ts';
 import { MlpEnsemble } from './ensemble.ts';
-import { FeatureGp } from './feature-gp.ts';
+import { FeatureGp, type GpPrediction, type JointPrediction } from './feature-gp.ts';
 import { FeatureEncoder } from './features.ts';
 import type { SparseRow } from './mlp.ts';
 import { WlEncoder, WlGp } from './wl-gp.ts';
@@ -23,7 +24,7 @@ import { WlEncoder, WlGp } from './wl-gp.ts';
 export const PREDICTORS = ['gp', 'mlp', 'wl-gp', 'gp-wl'] as const;
 export type PredictorKind = (typeof PREDICTORS)[number];
 /** The acquisitions a predictor-guided strategy may pick candidates by. */
-export const ACQUISITIONS = ['thompson', 'ei', 'ucb'] as const;
+export const ACQUISITIONS = ['thompson', 'thompson-joint', 'ei', 'ucb'] as const;
 export type Acquisition = (typeof ACQUISITIONS)[number];
 
 /** Options of the predictor (strategy options of the same names). */
@@ -36,8 +37,10 @@ export interface PredictorOptions {
   predictor?: PredictorKind;
   /**
    * How a candidate is picked from the predictions: `thompson` (independent Thompson sampling, one
-   * draw per candidate, BANANAS's choice), `ei` (expected improvement over the best result) or `ucb`
-   * (mean + `kappa` standard deviations). Default `thompson`.
+   * draw per candidate, BANANAS's choice), `thompson-joint` (one draw of the function over all the
+   * candidates together, from the model's joint posterior: a GP's covariance, one MLP of the ensemble,
+   * one of `gp-wl`'s two GPs), `ei` (expected improvement over the best result) or `ucb` (mean +
+   * `kappa` standard deviations). Default `thompson`.
    */
   acquisition?: Acquisition;
   /** Standard deviations added to the mean by `acquisition: ucb`. Default 2. */
@@ -52,6 +55,11 @@ export interface PredictorOptions {
 export interface Prediction {
   mean: Float64Array;
   std: Float64Array;
+  /**
+   * One draw of the predicted function at every value together, from the model's joint posterior
+   * (computed only when called; each call a new draw from `rng`).
+   */
+  sample?: (rng: Rng) => Float64Array;
 }
 
 /** A fitted predictor. */
@@ -125,7 +133,7 @@ export class Predictor<C> {
     const rowsOf = (list: readonly C[]): SparseRow[] => list.map((v) => this.encoder.row(v, vocab));
     if (this.options.predictor !== 'mlp') {
       const gp = new FeatureGp(rows, y);
-      const path = (list: readonly C[]): Prediction => gp.predict(rowsOf(list));
+      const path = (list: readonly C[]): Prediction => withJointDraws(gp, rowsOf(list));
       return { targets, predict: wl ? (list) => averagePosterior(path(list), wl(list)) : path };
     }
     const ensemble = new MlpEnsemble(rows, y, vocab.size, Rng.seeded(seed), { members: this.options.members, steps: this.options.steps });
@@ -133,7 +141,7 @@ export class Predictor<C> {
       targets,
       predict: (list) => {
         const p = ensemble.predict(rowsOf(list));
-        return { mean: p.mean, std: p.std };
+        return { mean: p.mean, std: p.std, sample: (rng) => Float64Array.from(p.perMember[rng.int(p.perMember.length)]) };
       },
     };
   }
@@ -144,7 +152,7 @@ export class Predictor<C> {
       values.map((v) => wl.row(v)),
       y,
     );
-    return (list) => gp.predict(list.map((v) => wl.row(v)));
+    return (list) => withJointDraws(gp, list.map((v) => wl.row(v)));
   }
 
   /**
@@ -183,9 +191,39 @@ export function screenPick(p: Prediction, incumbent: number, exploiting: boolean
   return exploiting ? meanPick(p) : acquisitionPick(p, incumbent, options, rng);
 }
 
+/** A GP's predictions of `rows`, with joint draws from its posterior covariance. */
+function withJointDraws<R>(gp: { predict(rows: readonly R[]): GpPrediction; predictJoint(rows: readonly R[]): JointPrediction }, rows: readonly R[]): Prediction {
+  const p = gp.predict(rows);
+  let joint: JointPrediction | undefined;
+  return { ...p, sample: (rng) => jointDraw((joint ??= gp.predictJoint(rows)), rng) };
+}
+
+/**
+ * One draw from N(mean, cov): mean + L z with L the Cholesky factor of the covariance (diagonal
+ * jitter where candidates coincide) and z standard normal; independent draws if it cannot be factorised.
+ */
+export function jointDraw(j: JointPrediction, rng: Rng): Float64Array {
+  const m = j.mean.length;
+  const out = Float64Array.from(j.mean);
+  const factor = choleskyJitter(j.cov, 12);
+  if (!factor) {
+    for (let i = 0; i < m; i++) out[i] += Math.sqrt(Math.max(0, j.cov.data[i * m + i])) * rng.normal();
+    return out;
+  }
+  const L = factor.L.data;
+  const z = Float64Array.from({ length: m }, () => rng.normal());
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let k = 0; k <= i; k++) s += L[i * m + k] * z[k];
+    out[i] += s;
+  }
+  return out;
+}
+
 /**
  * The equal mixture of two predictions: the mean of the means, and the mixture's variance (the mean of
- * the variances plus the spread of the means).
+ * the variances plus the spread of the means). A joint draw of the mixture is a joint draw of one of
+ * the two, chosen by the rng.
  */
 export function averagePosterior(a: Prediction, b: Prediction): Prediction {
   const mean = new Float64Array(a.mean.length);
@@ -195,7 +233,9 @@ export function averagePosterior(a: Prediction, b: Prediction): Prediction {
     const half = (a.mean[i] - b.mean[i]) / 2;
     std[i] = Math.sqrt((a.std[i] ** 2 + b.std[i] ** 2) / 2 + half * half);
   }
-  return { mean, std };
+  const [sa, sb] = [a.sample, b.sample];
+  if (!sa || !sb) return { mean, std };
+  return { mean, std, sample: (rng) => (rng.next() < 0.5 ? sa : sb)(rng) };
 }
 
 /**
@@ -232,6 +272,7 @@ export function thompsonPick(p: Prediction, rng: Rng): number {
  */
 export function acquisitionPick(p: Prediction, incumbent: number, options: Pick<Required<PredictorOptions>, 'acquisition' | 'kappa'>, rng: Rng): number {
   if (options.acquisition === 'thompson') return thompsonPick(p, rng);
+  if (options.acquisition === 'thompson-joint') return p.sample ? meanPick({ mean: p.sample(rng), std: p.std }) : thompsonPick(p, rng);
   let best = -1;
   let bestValue = -Infinity;
   for (let i = 0; i < p.mean.length; i++) {

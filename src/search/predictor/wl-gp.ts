@@ -22,8 +22,8 @@
 import { wlLabelIds } from '../../genome/cell-graph.ts';
 import type { SearchSpace } from '../../spaces/space.ts';
 import { matern52 } from '../gp/kernel.ts';
-import { cholesky, cholLogDet, cholSolve, solveLower, type Matrix } from '../linalg.ts';
-import { sparseDistance2, standardTargets, type GpPrediction } from './feature-gp.ts';
+import { cholesky, cholLogDet, cholSolve, type Matrix } from '../linalg.ts';
+import { gpPosterior, sparseDistance2, standardTargets, type GpPrediction, type JointPrediction } from './feature-gp.ts';
 import type { SparseRow } from './mlp.ts';
 
 /** Deepest WL iteration of the features (NASBOWL searches h in 0..2 too). */
@@ -169,6 +169,21 @@ function cumulativeDots(row: WlRow, postings: Postings, out: Float64Array[]): vo
   }
 }
 
+/** The dot product of two rows' features over depths 0..`depth` (their label ids merged). */
+function rowDot(a: WlRow, b: WlRow, depth: number): number {
+  let s = 0;
+  for (let d = 0; d <= depth; d++) {
+    const ai = a.ids[d];
+    const bi = b.ids[d];
+    for (let i = 0, j = 0; i < ai.length && j < bi.length; ) {
+      if (ai[i] === bi[j]) s += a.counts[d][i++] * b.counts[d][j++];
+      else if (ai[i] < bi[j]) i++;
+      else j++;
+    }
+  }
+  return s;
+}
+
 function cumulativeSelf(row: WlRow): Float64Array {
   const out = new Float64Array(WL_DEPTH + 1);
   let s = 0;
@@ -251,29 +266,31 @@ export class WlGp {
 
   /** Posterior mean and standard deviation (of the latent function) at each row. */
   predict(rows: readonly WlRow[]): GpPrediction {
-    const n = this.rows.length;
+    return this.posterior(rows, false);
+  }
+
+  /** Posterior mean and covariance (of the latent function) of the rows taken together. */
+  predictJoint(rows: readonly WlRow[]): JointPrediction {
+    const { mean, cov } = this.posterior(rows, true);
+    return { mean, cov: cov as Matrix };
+  }
+
+  private posterior(rows: readonly WlRow[], joint: boolean): GpPrediction & { cov?: Matrix } {
     const { depth, length, signal, L, alpha } = this.choice;
-    const mean = new Float64Array(rows.length);
-    const std = new Float64Array(rows.length);
-    const k = new Float64Array(n);
-    const v = new Float64Array(n);
+    const n = this.rows.length;
     const withRow = Array.from({ length: WL_DEPTH + 1 }, () => new Float64Array(n));
-    rows.forEach((row, r) => {
-      const self = cumulativeSelf(row)[depth];
-      cumulativeDots(row, this.postings, withRow);
-      let m = 0;
-      for (let i = 0; i < n; i++) {
-        const numbers = length === Infinity ? 1 : matern52(Math.sqrt(sparseDistance2(row.numbers, this.rows[i].numbers)) / length, 1);
-        k[i] = this.normalised(withRow[depth][i], self, this.selfs[i][depth]) * numbers;
-        m += k[i] * alpha[i];
-      }
-      solveLower(L, k, v);
-      let q = 0;
-      for (let i = 0; i < n; i++) q += v[i] * v[i];
-      mean[r] = this.center + this.scale * m;
-      std[r] = this.scale * Math.sqrt(signal * Math.max(1e-12, 1 - q));
-    });
-    return { mean, std };
+    const selfs = rows.map((row) => cumulativeSelf(row)[depth]);
+    const numbers = (a: WlRow, b: WlRow): number => (length === Infinity ? 1 : matern52(Math.sqrt(sparseDistance2(a.numbers, b.numbers)) / length, 1));
+    return gpPosterior(
+      rows.length,
+      { L, alpha, center: this.center, scale: this.scale, gain: signal },
+      (r, out) => {
+        cumulativeDots(rows[r], this.postings, withRow);
+        for (let i = 0; i < n; i++) out[i] = this.normalised(withRow[depth][i], selfs[r], this.selfs[i][depth]) * numbers(rows[r], this.rows[i]);
+      },
+      (r, s) => (r === s ? 1 : this.normalised(rowDot(rows[r], rows[s], depth), selfs[r], selfs[s]) * numbers(rows[r], rows[s])),
+      joint,
+    );
   }
 
   private normalised(dot: number, a: number, b: number): number {
