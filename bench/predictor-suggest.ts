@@ -9,13 +9,13 @@
  * beside them (what the ask takes on an idle core).
  *
  *   npx tsx bench/predictor-suggest.ts [--n 300] [--repeats 3] [--spaces nas-bench-201,nasnet-cell,hartmann6]
- *        [--predictors gp,mlp,wl-gp,gp-wl]
+ *        [--predictors gp,mlp,wl-gp,gp-wl] [--acquisition thompson]
  */
 import { Rng } from '../src/core/rng.ts';
 import { Bananas } from '../src/search/bananas.ts';
 import { LocalSearch } from '../src/search/local-search.ts';
 import { FeatureEncoder } from '../src/search/predictor/features.ts';
-import { PREDICTORS, type PredictorKind } from '../src/search/predictor/surrogate.ts';
+import { ACQUISITIONS, PREDICTORS, type Acquisition, type PredictorKind } from '../src/search/predictor/surrogate.ts';
 import type { Strategy } from '../src/search/strategy.ts';
 import { loadSpace } from '../src/spaces/load.ts';
 import type { SearchSpace } from '../src/spaces/space.ts';
@@ -26,6 +26,8 @@ const repeats = numberArg('repeats', 3);
 const spaces = stringArg('spaces', 'nas-bench-201,nasnet-cell,hartmann6').split(',');
 const predictors = stringArg('predictors', PREDICTORS.join(',')).split(',') as PredictorKind[];
 for (const p of predictors) if (!PREDICTORS.includes(p)) throw new Error(`--predictors: unknown predictor ${p}; accepted: ${PREDICTORS.join(', ')}`);
+const acquisition = stringArg('acquisition', 'thompson') as Acquisition;
+if (!ACQUISITIONS.includes(acquisition)) throw new Error(`--acquisition: unknown acquisition ${acquisition}; accepted: ${ACQUISITIONS.join(', ')}`);
 
 /** A deterministic score of any value: a hash of its encoding, smooth enough to be learnable. */
 function score(space: SearchSpace<unknown>, value: unknown): number {
@@ -63,7 +65,7 @@ function timeAsks(strategy: Strategy<unknown>): { wall: number[]; cpu: number[] 
 
 const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
 
-console.log(`one ask after ${n} results, ${repeats} asks each (ms; wall-clock, then CPU)`);
+console.log(`one ask after ${n} results, ${repeats} asks each, acquisition ${acquisition} (ms; wall-clock, then CPU)`);
 for (const name of spaces) {
   const space = loadSpace(name) as SearchSpace<unknown>;
   const encoder = new FeatureEncoder(space);
@@ -74,9 +76,9 @@ for (const name of spaces) {
   console.log(`\n${name}: ${features} features among ${n} random values (${perValue.toFixed(1)} per value)`);
   for (const predictor of predictors) {
     const makers: Array<[string, () => Strategy<unknown>]> = [
-      ['bananas', () => new Bananas(space, Rng.seeded(2), { predictor, initial: n })],
+      ['bananas', () => new Bananas(space, Rng.seeded(2), { predictor, acquisition, initial: n })],
       // Local search ranks a neighbourhood when it moves; its restart ranks 100 uniform draws.
-      ['local-search', () => new LocalSearch(space, Rng.seeded(2), { predictor, initial: n, order: 'predictor' })],
+      ['local-search', () => new LocalSearch(space, Rng.seeded(2), { predictor, acquisition, initial: n, order: 'predictor' })],
     ];
     for (const [label, make] of makers) {
       const s: Strategy<unknown> = make();
