@@ -80,13 +80,14 @@ export function gpPosterior(
   const n = fit.L.n;
   const mean = new Float64Array(m);
   const std = new Float64Array(m);
-  const V = new Float64Array(m * n);
+  // The solves v_r are kept for the covariance only; marginals reuse one buffer.
+  const V = new Float64Array(joint ? m * n : n);
   const k = new Float64Array(n);
   for (let r = 0; r < m; r++) {
     cross(r, k);
     let mu = 0;
     for (let i = 0; i < n; i++) mu += k[i] * fit.alpha[i];
-    const v = V.subarray(r * n, (r + 1) * n);
+    const v = joint ? V.subarray(r * n, (r + 1) * n) : V;
     solveLower(fit.L, k, v);
     let q = 0;
     for (let i = 0; i < n; i++) q += v[i] * v[i];
