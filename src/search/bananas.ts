@@ -58,9 +58,18 @@ export interface BananasOptions extends PredictorOptions {
   exploit?: number;
   /** Growth of the Thompson draws' spread per result without a new best (item 4 of the file comment). Default 0. */
   explore?: number;
+  /**
+   * Parents are taken by rank but a result within `parentSpacing` mutations of a parent already taken
+   * is skipped (spaces that list neighbours; others keep the plain ranking). 0: no spacing. Default 0.
+   */
+  parentSpacing?: number;
+  /** How results are ranked for parents: `score` (observed) or `thompson` (one posterior draw at each). Default `score`. */
+  parentRank?: 'score' | 'thompson';
+  /** The `initial` cells: `uniform` draws, or `maximin` (each the farthest of 100 draws from those asked). Default `uniform`. */
+  initialDesign?: 'uniform' | 'maximin';
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'parentSpacing', 'parentRank', 'initialDesign', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -78,6 +87,7 @@ export class Bananas<C> implements Strategy<C> {
   private rng: Rng;
   /** Total evaluations of the run (0: unknown, never exploit). */
   private readonly budget: number;
+  private readonly balls = new Map<string, ReadonlySet<string>>();
 
   constructor(space: SearchSpace<C>, rng: Rng, options: Readonly<Record<string, unknown>> = {}, budget = 0) {
     this.space = space;
@@ -94,6 +104,9 @@ export class Bananas<C> implements Strategy<C> {
       maxCandidates: numberOption(options, 'maxCandidates', 600, { integer: true, min: 1 }),
       exploit: numberOption(options, 'exploit', 0.1, { min: 0, max: 1 }),
       explore: numberOption(options, 'explore', 0, { min: 0 }),
+      parentSpacing: numberOption(options, 'parentSpacing', 0, { integer: true, min: 0 }),
+      parentRank: choiceOption(options, 'parentRank', 'score', ['score', 'thompson'] as const),
+      initialDesign: choiceOption(options, 'initialDesign', 'uniform', ['uniform', 'maximin'] as const),
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
@@ -103,11 +116,12 @@ export class Bananas<C> implements Strategy<C> {
     const pending = this.trials.pending();
     const done = this.trials.completed();
     if (this.trials.history.asked < this.o.initial || done.length < 2) {
-      const v = freshValue(this.space, this.trials.known, this.rng);
+      const v = this.o.initialDesign === 'maximin' ? this.maximinValue() : freshValue(this.space, this.trials.known, this.rng);
       if (v !== undefined) return this.suggest(v);
       return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     }
     const exploiting = inExploitPhase(this.trials.history.asked, this.budget, this.o.exploit);
+    if (this.o.parentRank === 'thompson') return this.askRankedByDraw(done, pending, exploiting);
     const candidates = this.candidates(done.map((t) => ({ config: t.config, score: t.score as number })));
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const values = done.map((t) => t.config);
@@ -139,13 +153,84 @@ export class Bananas<C> implements Strategy<C> {
     return { kind: 'suggestion', suggestion: this.trials.propose(config) };
   }
 
+  /** Variant: one fit; parents ranked by a Thompson draw at each result; candidates predicted by the same fit. */
+  private askRankedByDraw(done: ReadonlyArray<Readonly<{ config: C; score?: number }>>, pending: ReadonlyArray<Readonly<{ config: C }>>, exploiting: boolean): AskResult<C> {
+    const values = done.map((t) => t.config);
+    const scores = done.map((t) => t.score as number);
+    const believed = this.o.pending === 'believer' ? pending.map((t) => t.config) : [];
+    const fitted = this.predictor.fitBelieving(values, scores, believed, this.rng);
+    const at = fitted.predict(values);
+    const drawn = values.map((config, i) => ({ config, score: this.rng.normal(at.mean[i], at.std[i]) }));
+    const candidates = this.candidates(drawn);
+    if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
+    const p = fitted.predict(candidates);
+    return this.suggest(candidates[screenPick(p, Math.max(...fitted.targets), exploiting, this.o, this.rng)]);
+  }
+
+  /** Variant: the farthest (encoding distance to every asked value) of 100 unknown uniform draws. */
+  private maximinValue(): C | undefined {
+    const dims = this.space.dims();
+    const asked = this.trials.history.all().map((t) => this.space.encode(t.config));
+    let best: C | undefined;
+    let bestDistance = -1;
+    for (let k = 0; k < 100; k++) {
+      const v = freshValue(this.space, this.trials.known, this.rng);
+      if (v === undefined || asked.length === 0) return v ?? best;
+      const e = this.space.encode(v);
+      let d = Infinity;
+      for (const a of asked) d = Math.min(d, encodingDistance(dims, a, e));
+      if (d > bestDistance) [best, bestDistance] = [v, d];
+    }
+    return best;
+  }
+
+  /** Hashes within `parentSpacing` mutations of a value (the space's neighbour lists), cached by hash. */
+  private ball(value: C): ReadonlySet<string> {
+    const h = this.space.hash(value);
+    const cached = this.balls.get(h);
+    if (cached) return cached;
+    const out = new Set<string>([h]);
+    let frontier = [value];
+    for (let r = 0; r < this.o.parentSpacing; r++) {
+      const next: C[] = [];
+      for (const f of frontier) {
+        for (const n of this.space.neighbours?.(f) ?? []) {
+          const hn = this.space.hash(n);
+          if (!out.has(hn)) {
+            out.add(hn);
+            next.push(n);
+          }
+        }
+      }
+      frontier = next;
+    }
+    this.balls.set(h, out);
+    return out;
+  }
+
+  /** The `parents` best by score; with `parentSpacing`, none within the spacing of one taken before (then the skipped, by score). */
+  private pickParents(ranked: readonly C[]): C[] {
+    if (this.o.parentSpacing === 0 || !this.space.neighbours) return ranked.slice(0, this.o.parents);
+    const taken: C[] = [];
+    const skipped: C[] = [];
+    for (const v of ranked) {
+      if (taken.length === this.o.parents) break;
+      const h = this.space.hash(v);
+      if (taken.some((t) => this.ball(t).has(h))) skipped.push(v);
+      else taken.push(v);
+    }
+    for (const v of skipped) if (taken.length < this.o.parents) taken.push(v);
+    return taken;
+  }
+
   /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */
   private candidates(done: ReadonlyArray<{ config: C; score: number }>): C[] {
-    const parents = done
-      .map((t, i) => ({ ...t, i }))
-      .sort((a, b) => b.score - a.score || a.i - b.i)
-      .slice(0, this.o.parents)
-      .map((t) => t.config);
+    const parents = this.pickParents(
+      done
+        .map((t, i) => ({ ...t, i }))
+        .sort((a, b) => b.score - a.score || a.i - b.i)
+        .map((t) => t.config),
+    );
     const set = new CandidateSet(this.space, this.trials.known);
     for (const p of parents) set.addNeighbours(p, this.rng, this.o.neighbourSamples);
     set.addMutants(parents, this.o.mutants, 2, this.rng);
@@ -161,6 +246,16 @@ function widenDraws(p: Prediction, widen: number): void {
   for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
   const sample = p.sample;
   if (sample) p.sample = (rng) => sample(rng).map((x, i) => p.mean[i] + widen * (x - p.mean[i]));
+}
+
+/** Categorical dims count 1 where they differ, numeric dims their absolute difference (NaN: inactive, 0 if both). */
+function encodingDistance(dims: ReadonlyArray<{ kind: string }>, a: readonly number[], b: readonly number[]): number {
+  let d = 0;
+  for (let i = 0; i < dims.length; i++) {
+    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) d += Number.isNaN(a[i]) === Number.isNaN(b[i]) ? 0 : 1;
+    else d += dims[i].kind === 'categorical' ? (a[i] === b[i] ? 0 : 1) : Math.abs(a[i] - b[i]);
+  }
+  return d;
 }
 
 /** Results told since the best so far (0: the last result is the best; ties: the first best). */
