@@ -184,14 +184,15 @@ export class Bananas<C> implements Strategy<C> {
     return best;
   }
 
-  /** Hashes within `parentSpacing` mutations of a value (the space's neighbour lists), cached by hash. */
-  private ball(value: C): ReadonlySet<string> {
+  /** Hashes within `radius` mutations of a value (the space's neighbour lists), cached by hash and radius. */
+  private ball(value: C, radius: number): ReadonlySet<string> {
     const h = this.space.hash(value);
-    const cached = this.balls.get(h);
+    const key = `${radius}:${h}`;
+    const cached = this.balls.get(key);
     if (cached) return cached;
     const out = new Set<string>([h]);
     let frontier = [value];
-    for (let r = 0; r < this.o.parentSpacing; r++) {
+    for (let r = 0; r < radius; r++) {
       const next: C[] = [];
       for (const f of frontier) {
         for (const n of this.space.neighbours?.(f) ?? []) {
@@ -204,8 +205,15 @@ export class Bananas<C> implements Strategy<C> {
       }
       frontier = next;
     }
-    this.balls.set(h, out);
+    this.balls.set(key, out);
     return out;
+  }
+
+  /** Whether `a` and `b` are within `parentSpacing` mutations: their balls of half that radius meet. */
+  private within(a: C, b: C): boolean {
+    const [small, large] = [this.ball(b, Math.floor(this.o.parentSpacing / 2)), this.ball(a, Math.ceil(this.o.parentSpacing / 2))];
+    for (const h of small) if (large.has(h)) return true;
+    return false;
   }
 
   /** The `parents` best by score; with `parentSpacing`, none within the spacing of one taken before (then the skipped, by score). */
@@ -215,8 +223,7 @@ export class Bananas<C> implements Strategy<C> {
     const skipped: C[] = [];
     for (const v of ranked) {
       if (taken.length === this.o.parents) break;
-      const h = this.space.hash(v);
-      if (taken.some((t) => this.ball(t).has(h))) skipped.push(v);
+      if (taken.some((t) => this.within(t, v))) skipped.push(v);
       else taken.push(v);
     }
     for (const v of skipped) if (taken.length < this.o.parents) taken.push(v);
