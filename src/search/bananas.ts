@@ -63,8 +63,8 @@ export interface BananasOptions extends PredictorOptions {
    * is skipped (spaces that list neighbours; others keep the plain ranking). 0: no spacing. Default 0.
    */
   parentSpacing?: number;
-  /** How results are ranked for parents: `score` (observed) or `thompson` (one posterior draw at each). Default `score`. */
-  parentRank?: 'score' | 'thompson';
+  /** How results are ranked for parents: `score` (observed), `thompson` (one posterior draw at each) or `mean` (the posterior mean at each). Default `score`. */
+  parentRank?: 'score' | 'thompson' | 'mean';
   /** The `initial` cells: `uniform` draws, or `maximin` (each the farthest of 100 draws from those asked). Default `uniform`. */
   initialDesign?: 'uniform' | 'maximin';
 }
@@ -105,7 +105,7 @@ export class Bananas<C> implements Strategy<C> {
       exploit: numberOption(options, 'exploit', 0.1, { min: 0, max: 1 }),
       explore: numberOption(options, 'explore', 0, { min: 0 }),
       parentSpacing: numberOption(options, 'parentSpacing', 0, { integer: true, min: 0 }),
-      parentRank: choiceOption(options, 'parentRank', 'score', ['score', 'thompson'] as const),
+      parentRank: choiceOption(options, 'parentRank', 'score', ['score', 'thompson', 'mean'] as const),
       initialDesign: choiceOption(options, 'initialDesign', 'uniform', ['uniform', 'maximin'] as const),
     };
     this.trials = new KnownTrials(space, 'bananas');
@@ -121,7 +121,7 @@ export class Bananas<C> implements Strategy<C> {
       return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     }
     const exploiting = inExploitPhase(this.trials.history.asked, this.budget, this.o.exploit);
-    if (this.o.parentRank === 'thompson') return this.askRankedByDraw(done, pending, exploiting);
+    if (this.o.parentRank !== 'score') return this.askRankedByDraw(done, pending, exploiting);
     const candidates = this.candidates(done.map((t) => ({ config: t.config, score: t.score as number })));
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const values = done.map((t) => t.config);
@@ -160,7 +160,7 @@ export class Bananas<C> implements Strategy<C> {
     const believed = this.o.pending === 'believer' ? pending.map((t) => t.config) : [];
     const fitted = this.predictor.fitBelieving(values, scores, believed, this.rng);
     const at = fitted.predict(values);
-    const drawn = values.map((config, i) => ({ config, score: this.rng.normal(at.mean[i], at.std[i]) }));
+    const drawn = values.map((config, i) => ({ config, score: this.o.parentRank === 'mean' ? at.mean[i] : this.rng.normal(at.mean[i], at.std[i]) }));
     const candidates = this.candidates(drawn);
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const p = fitted.predict(candidates);
