@@ -9,7 +9,9 @@
  * beside them (what the ask takes on an idle core).
  *
  *   npx tsx bench/predictor-suggest.ts [--n 300] [--repeats 3] [--spaces nas-bench-201,nasnet-cell,hartmann6]
- *        [--predictors gp,mlp,wl-gp,gp-wl] [--acquisition thompson]
+ *        [--predictors gp,mlp,wl-gp,gp-wl] [--acquisition thompson] [--bananas-options '{"parentSpacing":0}']
+ *
+ * `--bananas-options` adds options (JSON) to bananas's, to time a setting against the default side by side.
  */
 import { Rng } from '../src/core/rng.ts';
 import { Bananas } from '../src/search/bananas.ts';
@@ -27,6 +29,7 @@ const spaces = stringArg('spaces', 'nas-bench-201,nasnet-cell,hartmann6').split(
 const predictors = stringArg('predictors', PREDICTORS.join(',')).split(',') as PredictorKind[];
 for (const p of predictors) if (!PREDICTORS.includes(p)) throw new Error(`--predictors: unknown predictor ${p}; accepted: ${PREDICTORS.join(', ')}`);
 const acquisition = stringArg('acquisition', 'thompson') as Acquisition;
+const bananasOptions = JSON.parse(stringArg('bananas-options', '{}')) as Record<string, unknown>;
 if (!ACQUISITIONS.includes(acquisition)) throw new Error(`--acquisition: unknown acquisition ${acquisition}; accepted: ${ACQUISITIONS.join(', ')}`);
 
 /** A deterministic score of any value: a hash of its encoding, smooth enough to be learnable. */
@@ -65,7 +68,7 @@ function timeAsks(strategy: Strategy<unknown>): { wall: number[]; cpu: number[] 
 
 const fmt = (xs: number[]): string => xs.map((x) => x.toFixed(0)).join(', ');
 
-console.log(`one ask after ${n} results, ${repeats} asks each, acquisition ${acquisition} (ms; wall-clock, then CPU)`);
+console.log(`one ask after ${n} results, ${repeats} asks each, acquisition ${acquisition}, bananas options ${JSON.stringify(bananasOptions)} (ms; wall-clock, then CPU)`);
 for (const name of spaces) {
   const space = loadSpace(name) as SearchSpace<unknown>;
   const encoder = new FeatureEncoder(space);
@@ -76,7 +79,7 @@ for (const name of spaces) {
   console.log(`\n${name}: ${features} features among ${n} random values (${perValue.toFixed(1)} per value)`);
   for (const predictor of predictors) {
     const makers: Array<[string, () => Strategy<unknown>]> = [
-      ['bananas', () => new Bananas(space, Rng.seeded(2), { predictor, acquisition, initial: n })],
+      ['bananas', () => new Bananas(space, Rng.seeded(2), { ...bananasOptions, predictor, acquisition, initial: n })],
       // Local search ranks a neighbourhood when it moves; its restart ranks 100 uniform draws.
       ['local-search', () => new LocalSearch(space, Rng.seeded(2), { predictor, acquisition, initial: n, order: 'predictor' })],
     ];
