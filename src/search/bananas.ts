@@ -32,6 +32,7 @@ import { choiceOption, numberOption } from './gp/options.ts';
 import { KnownTrials } from './known-trials.ts';
 import { PREDICTOR_OPTIONS, Predictor, type Prediction, type PredictorOptions, inExploitPhase, readPredictorOptions, screenPick } from './predictor/surrogate.ts';
 import { registerStrategy, type StrategyContext } from './registry.ts';
+import { SpacedParents } from './spaced-parents.ts';
 import type { AskResult, Outcome, Strategy } from './strategy.ts';
 import type { TrialHistoryState } from './trial-history.ts';
 
@@ -87,7 +88,7 @@ export class Bananas<C> implements Strategy<C> {
   private rng: Rng;
   /** Total evaluations of the run (0: unknown, never exploit). */
   private readonly budget: number;
-  private readonly balls = new Map<string, ReadonlySet<string>>();
+  private readonly spaced: SpacedParents<C>;
 
   constructor(space: SearchSpace<C>, rng: Rng, options: Readonly<Record<string, unknown>> = {}, budget = 0) {
     this.space = space;
@@ -110,6 +111,7 @@ export class Bananas<C> implements Strategy<C> {
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
+    this.spaced = new SpacedParents(space, this.o.parentSpacing);
   }
 
   ask(): AskResult<C> {
@@ -184,59 +186,14 @@ export class Bananas<C> implements Strategy<C> {
     return best;
   }
 
-  /** Hashes within `radius` mutations of a value (the space's neighbour lists), cached by hash and radius. */
-  private ball(value: C, radius: number): ReadonlySet<string> {
-    const h = this.space.hash(value);
-    const key = `${radius}:${h}`;
-    const cached = this.balls.get(key);
-    if (cached) return cached;
-    const out = new Set<string>([h]);
-    let frontier = [value];
-    for (let r = 0; r < radius; r++) {
-      const next: C[] = [];
-      for (const f of frontier) {
-        for (const n of this.space.neighbours?.(f) ?? []) {
-          const hn = this.space.hash(n);
-          if (!out.has(hn)) {
-            out.add(hn);
-            next.push(n);
-          }
-        }
-      }
-      frontier = next;
-    }
-    this.balls.set(key, out);
-    return out;
-  }
-
-  /** Whether `a` and `b` are within `parentSpacing` mutations: their balls of half that radius meet. */
-  private within(a: C, b: C): boolean {
-    const [small, large] = [this.ball(b, Math.floor(this.o.parentSpacing / 2)), this.ball(a, Math.ceil(this.o.parentSpacing / 2))];
-    for (const h of small) if (large.has(h)) return true;
-    return false;
-  }
-
-  /** The `parents` best by score; with `parentSpacing`, none within the spacing of one taken before (then the skipped, by score). */
-  private pickParents(ranked: readonly C[]): C[] {
-    if (this.o.parentSpacing === 0 || !this.space.neighbours) return ranked.slice(0, this.o.parents);
-    const taken: C[] = [];
-    const skipped: C[] = [];
-    for (const v of ranked) {
-      if (taken.length === this.o.parents) break;
-      if (taken.some((t) => this.within(t, v))) skipped.push(v);
-      else taken.push(v);
-    }
-    for (const v of skipped) if (taken.length < this.o.parents) taken.push(v);
-    return taken;
-  }
-
   /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */
   private candidates(done: ReadonlyArray<{ config: C; score: number }>): C[] {
-    const parents = this.pickParents(
+    const parents = this.spaced.pick(
       done
         .map((t, i) => ({ ...t, i }))
         .sort((a, b) => b.score - a.score || a.i - b.i)
         .map((t) => t.config),
+      this.o.parents,
     );
     const set = new CandidateSet(this.space, this.trials.known);
     for (const p of parents) set.addNeighbours(p, this.rng, this.o.neighbourSamples);
