@@ -8,7 +8,9 @@
  *    kernel, their posteriors averaged: on NAS-Bench-201 this finds the best cell more often than
  *    either alone; `predictor: gp` or `wl-gp` uses one of them, `mlp` BANANAS's ensemble of `members`
  *    MLPs on the path features), candidates are made by mutating the best architectures found (every
- *    unknown neighbour of the `parents` best, `mutants` two-mutation children of them) plus `randomCandidates`
+ *    unknown neighbour of `parents` parents, `mutants` two-mutation children of them; the parents are
+ *    taken best first but at least `parentSpacing` + 1 mutations apart, ./spaced-parents.ts, so a run
+ *    whose best results crowd in one basin also mutates the best of others) plus `randomCandidates`
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
  *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins
  *    (`acquisition: thompson-joint` takes one joint draw over all the candidates instead, `ei` or
@@ -60,17 +62,17 @@ export interface BananasOptions extends PredictorOptions {
   /** Growth of the Thompson draws' spread per result without a new best (item 4 of the file comment). Default 0. */
   explore?: number;
   /**
-   * Parents are taken by rank but a result within `parentSpacing` mutations of a parent already taken
-   * is skipped (spaces that list neighbours; others keep the plain ranking). 0: no spacing. Default 0.
+   * Parents are taken best first, but a result within `parentSpacing` mutations of a parent already
+   * taken is skipped (used only if too few remain), so the parents do not all sit in one basin
+   * (./spaced-parents.ts; spaces that list neighbours, others keep the plain ranking). 0: the
+   * `parents` best. Default 2.
    */
   parentSpacing?: number;
   /** How results are ranked for parents: `score` (observed), `thompson` (one posterior draw at each) or `mean` (the posterior mean at each). Default `score`. */
   parentRank?: 'score' | 'thompson' | 'mean';
-  /** The `initial` cells: `uniform` draws, or `maximin` (each the farthest of 100 draws from those asked). Default `uniform`. */
-  initialDesign?: 'uniform' | 'maximin';
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'parentSpacing', 'parentRank', 'initialDesign', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'parentSpacing', 'parentRank', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -105,9 +107,8 @@ export class Bananas<C> implements Strategy<C> {
       maxCandidates: numberOption(options, 'maxCandidates', 600, { integer: true, min: 1 }),
       exploit: numberOption(options, 'exploit', 0.1, { min: 0, max: 1 }),
       explore: numberOption(options, 'explore', 0, { min: 0 }),
-      parentSpacing: numberOption(options, 'parentSpacing', 0, { integer: true, min: 0 }),
+      parentSpacing: numberOption(options, 'parentSpacing', 2, { integer: true, min: 0 }),
       parentRank: choiceOption(options, 'parentRank', 'score', ['score', 'thompson', 'mean'] as const),
-      initialDesign: choiceOption(options, 'initialDesign', 'uniform', ['uniform', 'maximin'] as const),
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
@@ -118,7 +119,7 @@ export class Bananas<C> implements Strategy<C> {
     const pending = this.trials.pending();
     const done = this.trials.completed();
     if (this.trials.history.asked < this.o.initial || done.length < 2) {
-      const v = this.o.initialDesign === 'maximin' ? this.maximinValue() : freshValue(this.space, this.trials.known, this.rng);
+      const v = freshValue(this.space, this.trials.known, this.rng);
       if (v !== undefined) return this.suggest(v);
       return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     }
@@ -169,23 +170,6 @@ export class Bananas<C> implements Strategy<C> {
     return this.suggest(candidates[screenPick(p, Math.max(...fitted.targets), exploiting, this.o, this.rng)]);
   }
 
-  /** Variant: the farthest (encoding distance to every asked value) of 100 unknown uniform draws. */
-  private maximinValue(): C | undefined {
-    const dims = this.space.dims();
-    const asked = this.trials.history.all().map((t) => this.space.encode(t.config));
-    let best: C | undefined;
-    let bestDistance = -1;
-    for (let k = 0; k < 100; k++) {
-      const v = freshValue(this.space, this.trials.known, this.rng);
-      if (v === undefined || asked.length === 0) return v ?? best;
-      const e = this.space.encode(v);
-      let d = Infinity;
-      for (const a of asked) d = Math.min(d, encodingDistance(dims, a, e));
-      if (d > bestDistance) [best, bestDistance] = [v, d];
-    }
-    return best;
-  }
-
   /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */
   private candidates(done: ReadonlyArray<{ config: C; score: number }>): C[] {
     const parents = this.spaced.pick(
@@ -210,16 +194,6 @@ function widenDraws(p: Prediction, widen: number): void {
   for (let i = 0; i < p.std.length; i++) p.std[i] *= widen;
   const sample = p.sample;
   if (sample) p.sample = (rng) => sample(rng).map((x, i) => p.mean[i] + widen * (x - p.mean[i]));
-}
-
-/** Categorical dims count 1 where they differ, numeric dims their absolute difference (NaN: inactive, 0 if both). */
-function encodingDistance(dims: ReadonlyArray<{ kind: string }>, a: readonly number[], b: readonly number[]): number {
-  let d = 0;
-  for (let i = 0; i < dims.length; i++) {
-    if (Number.isNaN(a[i]) || Number.isNaN(b[i])) d += Number.isNaN(a[i]) === Number.isNaN(b[i]) ? 0 : 1;
-    else d += dims[i].kind === 'categorical' ? (a[i] === b[i] ? 0 : 1) : Math.abs(a[i] - b[i]);
-  }
-  return d;
 }
 
 /** Results told since the best so far (0: the last result is the best; ties: the first best). */
