@@ -2,7 +2,7 @@
  * Spaced parents (src/search/spaced-parents.ts): results are taken best first, one within the spacing
  * of a parent already taken is skipped and used only when too few remain; distance counts the
  * space's single mutations; spaces without neighbour lists keep the plain ranking; bananas spaces its
- * parents by 2 mutations unless told otherwise.
+ * parents more than one mutation apart unless told otherwise.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.ts';
@@ -53,7 +53,7 @@ describe('spaced parents', () => {
     expect(new SpacedParents(hartmann, 2).pick(values, 5)).toEqual(values.slice(0, 5));
   });
 
-  it('is bananas\u2019s default (parentSpacing 2), and 0 restores the best results as parents', () => {
+  it('is bananas\u2019s default (parentSpacing 1), and 0 restores the best results as parents', () => {
     const score = (g: Nb201Genome): number => g.edges.filter((op) => op === C3).length + (g.edges[0] === SK ? 0.5 : 0);
     const picks = (options: Record<string, unknown>): string[] => {
       const s = new Bananas(space, Rng.seeded(7), { initial: 5, ...options }, 0);
@@ -67,7 +67,7 @@ describe('spaced parents', () => {
       return out;
     };
     const plain = picks({ parentSpacing: 0 });
-    expect(picks({})).toEqual(picks({ parentSpacing: 2 }));
+    expect(picks({})).toEqual(picks({ parentSpacing: 1 }));
     expect(picks({})).not.toEqual(plain);
     expect(() => new Bananas(space, Rng.seeded(1), { parentSpacing: -1 })).toThrow(/options.parentSpacing/);
   });

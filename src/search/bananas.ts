@@ -9,7 +9,7 @@
  *    either alone; `predictor: gp` or `wl-gp` uses one of them, `mlp` BANANAS's ensemble of `members`
  *    MLPs on the path features), candidates are made by mutating the best architectures found (every
  *    unknown neighbour of `parents` parents, `mutants` two-mutation children of them; the parents are
- *    taken best first but at least `parentSpacing` + 1 mutations apart, ./spaced-parents.ts, so a run
+ *    taken best first but more than `parentSpacing` mutations apart, ./spaced-parents.ts, so a run
  *    whose best results crowd in one basin also mutates the best of others) plus `randomCandidates`
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
  *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins
@@ -65,14 +65,12 @@ export interface BananasOptions extends PredictorOptions {
    * Parents are taken best first, but a result within `parentSpacing` mutations of a parent already
    * taken is skipped (used only if too few remain), so the parents do not all sit in one basin
    * (./spaced-parents.ts; spaces that list neighbours, others keep the plain ranking). 0: the
-   * `parents` best. Default 2.
+   * `parents` best. Default 1.
    */
   parentSpacing?: number;
-  /** How results are ranked for parents: `score` (observed), `thompson` (one posterior draw at each) or `mean` (the posterior mean at each). Default `score`. */
-  parentRank?: 'score' | 'thompson' | 'mean';
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'parentSpacing', 'parentRank', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'parentSpacing', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -107,8 +105,7 @@ export class Bananas<C> implements Strategy<C> {
       maxCandidates: numberOption(options, 'maxCandidates', 600, { integer: true, min: 1 }),
       exploit: numberOption(options, 'exploit', 0.1, { min: 0, max: 1 }),
       explore: numberOption(options, 'explore', 0, { min: 0 }),
-      parentSpacing: numberOption(options, 'parentSpacing', 2, { integer: true, min: 0 }),
-      parentRank: choiceOption(options, 'parentRank', 'score', ['score', 'thompson', 'mean'] as const),
+      parentSpacing: numberOption(options, 'parentSpacing', 1, { integer: true, min: 0 }),
     };
     this.trials = new KnownTrials(space, 'bananas');
     this.predictor = new Predictor(space, this.o);
@@ -124,7 +121,6 @@ export class Bananas<C> implements Strategy<C> {
       return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     }
     const exploiting = inExploitPhase(this.trials.history.asked, this.budget, this.o.exploit);
-    if (this.o.parentRank !== 'score') return this.askRankedByDraw(done, pending, exploiting);
     const candidates = this.candidates(done.map((t) => ({ config: t.config, score: t.score as number })));
     if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
     const values = done.map((t) => t.config);
@@ -154,20 +150,6 @@ export class Bananas<C> implements Strategy<C> {
 
   private suggest(config: C): AskResult<C> {
     return { kind: 'suggestion', suggestion: this.trials.propose(config) };
-  }
-
-  /** Variant: one fit; parents ranked by a Thompson draw at each result; candidates predicted by the same fit. */
-  private askRankedByDraw(done: ReadonlyArray<Readonly<{ config: C; score?: number }>>, pending: ReadonlyArray<Readonly<{ config: C }>>, exploiting: boolean): AskResult<C> {
-    const values = done.map((t) => t.config);
-    const scores = done.map((t) => t.score as number);
-    const believed = this.o.pending === 'believer' ? pending.map((t) => t.config) : [];
-    const fitted = this.predictor.fitBelieving(values, scores, believed, this.rng);
-    const at = fitted.predict(values);
-    const drawn = values.map((config, i) => ({ config, score: this.o.parentRank === 'mean' ? at.mean[i] : this.rng.normal(at.mean[i], at.std[i]) }));
-    const candidates = this.candidates(drawn);
-    if (candidates.length === 0) return pending.length > 0 ? { kind: 'wait' } : { kind: 'done' };
-    const p = fitted.predict(candidates);
-    return this.suggest(candidates[screenPick(p, Math.max(...fitted.targets), exploiting, this.o, this.rng)]);
   }
 
   /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */

@@ -70,12 +70,17 @@ export class WlEncoder<C> {
     if (this.labels.size > LABEL_LIMIT || this.cache.size >= CACHE_LIMIT) this.restart();
   }
 
-  /** One value's features (computed once per dictionary generation). */
+  /**
+   * One value's features (computed once per dictionary generation). Cached by the value's JSON form,
+   * not its canonical hash: two forms of one network (an NAS-Bench-201 cell whose dead edges carry
+   * different ops) can have different graphs, and a cache shared between them would give a value the
+   * features of whichever form came first, so a resumed run would not continue as the uninterrupted one.
+   */
   row(value: C): WlRow {
     const isObject = typeof value === 'object' && value !== null;
     const known = isObject ? this.byObject.get(value) : undefined;
     if (known && known.generation === this.generation) return known;
-    const key = this.space.hash(value);
+    const key = JSON.stringify(this.space.toJSON(value));
     let row = this.cache.get(key);
     if (!row || row.generation !== this.generation) {
       row = this.compute(value);
