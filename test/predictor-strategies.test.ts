@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../src/core/errors.ts';
 import { Rng } from '../src/core/rng.ts';
 import { Bananas, resultsSinceBest } from '../src/search/bananas.ts';
+import { CandidateSet } from '../src/search/candidates.ts';
 import { LocalSearch } from '../src/search/local-search.ts';
 import { ScreenedAging } from '../src/search/screened-aging.ts';
 import type { Strategy, Suggestion } from '../src/search/strategy.ts';
 import { Nb201Space } from '../src/spaces/nas-bench-201.ts';
-import type { Nb201Genome } from '../src/genome/types.ts';
+import { NB201_OPS, type Nb201Genome } from '../src/genome/types.ts';
 
 const space = new Nb201Space();
 const TARGET: Nb201Genome['edges'] = ['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_1x1', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3'];
@@ -157,6 +158,61 @@ describe('bananas resume', () => {
       step(b, pb, tb);
     }
     expect(tb).toEqual(ta.slice(25));
+  });
+});
+
+describe('two-step neighbourhoods', () => {
+  const centre: Nb201Genome = { kind: 'nb201', edges: ['nor_conv_3x3', 'skip_connect', 'nor_conv_1x1', 'avg_pool_3x3', 'nor_conv_3x3', 'nor_conv_1x1'] };
+  /** Every cell whose edges differ from the centre's in at most two places, by hash. */
+  const withinTwo = (): Set<string> => {
+    const out = new Set<string>();
+    const visit = (edges: Nb201Genome['edges'], from: number, changes: number): void => {
+      out.add(space.hash({ kind: 'nb201', edges }));
+      if (changes === 2) return;
+      for (let e = from; e < edges.length; e++) {
+        for (const op of NB201_OPS) if (op !== edges[e]) visit(edges.map((x, i) => (i === e ? op : x)) as Nb201Genome['edges'], e + 1, changes + 1);
+      }
+    };
+    visit(centre.edges, 0, 0);
+    return out;
+  };
+
+  it('holds every unknown cell within two edge changes of a NAS-Bench-201 cell, and nothing else', () => {
+    const known = new Set([space.hash(centre), space.hash(space.neighbours(centre)[0])]);
+    const set = new CandidateSet(space, known);
+    set.addTwoStepNeighbours(centre, Rng.seeded(1), 600);
+    const expected = [...withinTwo()].filter((h) => !known.has(h));
+    expect(expected.length).toBeGreaterThan(200);
+    expect(new Set(set.values().map((v) => space.hash(v)))).toEqual(new Set(expected));
+  });
+
+  it('past its limit, enters the neighbourhood through enough neighbours drawn at random', () => {
+    const set = new CandidateSet(space, new Set([space.hash(centre)]));
+    set.addTwoStepNeighbours(centre, Rng.seeded(1), 100);
+    const all = withinTwo();
+    expect(set.size).toBeGreaterThan(24);
+    expect(set.size).toBeLessThanOrEqual(5 * 24);
+    for (const v of set.values()) expect(all.has(space.hash(v))).toBe(true);
+  });
+
+  it('lets bananas propose cells two edges from its best when its other candidates are one edge away', () => {
+    const gaps = (twoStep: number): number[] => {
+      const s = new Bananas(space, Rng.seeded(3), { parents: 1, twoStep, mutants: 0, randomCandidates: 0 }, 0);
+      const out: number[] = [];
+      let best: Nb201Genome | undefined;
+      for (let k = 0; k < 30; k++) {
+        const r = s.ask();
+        if (r.kind !== 'suggestion') throw new Error(`expected a suggestion, got ${r.kind}`);
+        if (k >= 10 && best) out.push(differ(r.suggestion.config, best));
+        if (!best || score(r.suggestion.config) > score(best)) best = r.suggestion.config;
+        s.tell(r.suggestion.id, { status: 'ok', score: score(r.suggestion.config) });
+      }
+      return out;
+    };
+    expect(Math.max(...gaps(0))).toBe(1);
+    const wide = gaps(1);
+    expect(Math.max(...wide)).toBe(2);
+    expect(Math.min(...wide)).toBeGreaterThanOrEqual(1);
   });
 });
 

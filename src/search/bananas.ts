@@ -10,7 +10,8 @@
  *    MLPs on the path features), candidates are made by mutating the best architectures found (every
  *    unknown neighbour of `parents` parents, `mutants` two-mutation children of them; the parents are
  *    taken best first but more than `parentSpacing` mutations apart, ./spaced-parents.ts, so a run
- *    whose best results crowd in one basin also mutates the best of others) plus `randomCandidates`
+ *    whose best results crowd in one basin also mutates the best of others; every unknown neighbour of
+ *    a neighbour of the first `twoStep` parents) plus `randomCandidates`
  *    uniform draws (at most `maxCandidates`, a uniform subset beyond), and independent Thompson
  *    sampling picks one: a draw from each candidate's predictive distribution, the largest wins
  *    (`acquisition: thompson-joint` takes one joint draw over all the candidates instead, `ei` or
@@ -44,6 +45,14 @@ export interface BananasOptions extends PredictorOptions {
   initial?: number;
   /** How many of the best architectures found are mutated into candidates. Default 10. */
   parents?: number;
+  /**
+   * How many of the best architectures have their whole two-step neighbourhood (every neighbour of
+   * every neighbour, where the space lists neighbours: 264 cells around a NAS-Bench-201 cell) added to
+   * the candidates, so the predictor ranks every cell near the best. A neighbourhood with more than
+   * `maxCandidates` two-step paths is entered through enough of its neighbours, drawn uniformly, to
+   * make that many. Default 3.
+   */
+  twoStep?: number;
   /** Children two mutations away from a parent, added to the candidates. Default 50. */
   mutants?: number;
   /** Uniform draws added to the candidates. Default 20. */
@@ -70,7 +79,7 @@ export interface BananasOptions extends PredictorOptions {
   parentSpacing?: number;
 }
 
-export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'parentSpacing', ...PREDICTOR_OPTIONS];
+export const BANANAS_OPTIONS: readonly string[] = ['initial', 'parents', 'twoStep', 'mutants', 'randomCandidates', 'neighbourSamples', 'pending', 'maxCandidates', 'exploit', 'explore', 'parentSpacing', ...PREDICTOR_OPTIONS];
 
 interface BananasState {
   version: 1;
@@ -98,6 +107,7 @@ export class Bananas<C> implements Strategy<C> {
       ...readPredictorOptions(options, 'gp-wl'),
       initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
       parents: numberOption(options, 'parents', 10, { integer: true, min: 1 }),
+      twoStep: numberOption(options, 'twoStep', 3, { integer: true, min: 0 }),
       mutants: numberOption(options, 'mutants', 50, { integer: true, min: 0 }),
       randomCandidates: numberOption(options, 'randomCandidates', 20, { integer: true, min: 0 }),
       neighbourSamples: numberOption(options, 'neighbourSamples', 30, { integer: true, min: 1 }),
@@ -152,7 +162,7 @@ export class Bananas<C> implements Strategy<C> {
     return { kind: 'suggestion', suggestion: this.trials.propose(config) };
   }
 
-  /** Unknown neighbours and two-mutation children of the best results, and uniform draws. */
+  /** Unknown neighbours, two-step neighbours and two-mutation children of the best results, and uniform draws. */
   private candidates(done: ReadonlyArray<{ config: C; score: number }>): C[] {
     const parents = this.spaced.pick(
       done
@@ -163,6 +173,7 @@ export class Bananas<C> implements Strategy<C> {
     );
     const set = new CandidateSet(this.space, this.trials.known);
     for (const p of parents) set.addNeighbours(p, this.rng, this.o.neighbourSamples);
+    for (const p of parents.slice(0, this.o.twoStep)) set.addTwoStepNeighbours(p, this.rng, this.o.maxCandidates);
     set.addMutants(parents, this.o.mutants, 2, this.rng);
     set.addFresh(this.o.randomCandidates, this.rng);
     const all = set.values();

@@ -6,6 +6,7 @@
  * - neighbours: the space's own list of values one mutation away (`SearchSpace.neighbours`, e.g. the
  *   24 single-edge changes of a NAS-Bench-201 cell), or `samples` draws of `space.mutate` where the
  *   space lists none (hyperparameters, large-scale networks);
+ * - two-step neighbours: the listed neighbours of a value's listed neighbours;
  * - mutants: values a few mutations away from given parents;
  * - fresh: uniform draws from the space.
  */
@@ -39,6 +40,18 @@ export class CandidateSet<C> {
       return;
     }
     for (let i = 0; i < samples; i++) this.add(this.space.mutate(value, rng));
+  }
+
+  /**
+   * Adds every unknown value two listed-neighbour steps from `value` (its neighbours' neighbours) when
+   * there are at most `limit` such paths; else all neighbours of ceil(limit / neighbours) of its
+   * neighbours drawn uniformly. Nothing where the space lists no neighbours.
+   */
+  addTwoStepNeighbours(value: C, rng: Rng, limit: number): void {
+    const first = this.space.neighbours?.(value);
+    if (!first || first.length === 0) return;
+    const via = first.length * first.length <= limit ? first : rng.sampleIndices(first.length, Math.min(first.length, Math.ceil(limit / first.length))).map((i) => first[i]);
+    for (const q of via) for (const r of this.space.neighbours?.(q) ?? []) this.add(r);
   }
 
   /** Adds up to `count` values made by `steps` mutations of parents drawn uniformly from `parents`. */
