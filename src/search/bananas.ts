@@ -47,7 +47,7 @@ export interface BananasOptions extends PredictorOptions {
   parents?: number;
   /**
    * How many of the best architectures have their whole two-step neighbourhood (every neighbour of
-   * every neighbour, where the space lists neighbours: 264 cells around a NAS-Bench-201 cell) added to
+   * every neighbour, where the space lists neighbours: up to 264 cells around a NAS-Bench-201 cell) added to
    * the candidates, so the predictor ranks every cell near the best. A neighbourhood with more than
    * `maxCandidates` two-step paths is entered through enough of its neighbours, drawn uniformly, to
    * make that many. Default 3.
