@@ -50,9 +50,8 @@ export interface BananasOptions extends PredictorOptions {
    * every neighbour, where the space lists neighbours: up to 264 cells around a NAS-Bench-201 cell) added to
    * the candidates, so the predictor ranks every cell near the best. A neighbourhood with more than
    * `maxCandidates` two-step paths is entered through enough of its neighbours, drawn uniformly, to
-   * make that many. Default 0 (3 meets the search-quality target on NAS-Bench-201, see the README, but
-   * its candidates pass `maxCandidates` there, and a resumed run then does not repeat the uninterrupted
-   * one).
+   * make that many. Default 0 (3 was measured against the default before parent spacing: README,
+   * "Search quality on NAS-Bench-201").
    */
   twoStep?: number;
   /** Children two mutations away from a parent, added to the candidates. Default 50. */
