@@ -196,8 +196,9 @@ describe('two-step neighbourhoods', () => {
   });
 
   it('lets bananas propose cells two edges from its best when its other candidates are one edge away', () => {
-    const gaps = (twoStep: number): number[] => {
-      const s = new Bananas(space, Rng.seeded(3), { parents: 1, twoStep, mutants: 0, randomCandidates: 0 }, 0);
+    const gaps = (twoStep?: number): number[] => {
+      const options = { parents: 1, mutants: 0, randomCandidates: 0, ...(twoStep === undefined ? {} : { twoStep }) };
+      const s = new Bananas(space, Rng.seeded(3), options, 0);
       const out: number[] = [];
       let best: Nb201Genome | undefined;
       for (let k = 0; k < 30; k++) {
@@ -213,6 +214,8 @@ describe('two-step neighbourhoods', () => {
     const wide = gaps(1);
     expect(Math.max(...wide)).toBe(2);
     expect(Math.min(...wide)).toBeGreaterThanOrEqual(1);
+    // The default ranks the two-step neighbourhood too.
+    expect(Math.max(...gaps())).toBe(2);
   });
 });
 

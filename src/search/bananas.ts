@@ -46,12 +46,12 @@ export interface BananasOptions extends PredictorOptions {
   /** How many of the best architectures found are mutated into candidates. Default 10. */
   parents?: number;
   /**
-   * How many of the best architectures have their whole two-step neighbourhood (every neighbour of
+   * How many of the parents, in their order (the best result, then the best ones more than `parentSpacing`
+   * mutations from those before), have their whole two-step neighbourhood (every neighbour of
    * every neighbour, where the space lists neighbours: up to 264 cells around a NAS-Bench-201 cell) added to
    * the candidates, so the predictor ranks every cell near the best. A neighbourhood with more than
    * `maxCandidates` two-step paths is entered through enough of its neighbours, drawn uniformly, to
-   * make that many. Default 0 (3 was measured against the default before parent spacing: README,
-   * "Search quality on NAS-Bench-201").
+   * make that many. Default 3.
    */
   twoStep?: number;
   /** Children two mutations away from a parent, added to the candidates. Default 50. */
@@ -108,7 +108,7 @@ export class Bananas<C> implements Strategy<C> {
       ...readPredictorOptions(options, 'gp-wl'),
       initial: numberOption(options, 'initial', 10, { integer: true, min: 1 }),
       parents: numberOption(options, 'parents', 10, { integer: true, min: 1 }),
-      twoStep: numberOption(options, 'twoStep', 0, { integer: true, min: 0 }),
+      twoStep: numberOption(options, 'twoStep', 3, { integer: true, min: 0 }),
       mutants: numberOption(options, 'mutants', 50, { integer: true, min: 0 }),
       randomCandidates: numberOption(options, 'randomCandidates', 20, { integer: true, min: 0 }),
       neighbourSamples: numberOption(options, 'neighbourSamples', 30, { integer: true, min: 1 }),
