@@ -50,7 +50,7 @@ export class CandidateSet<C> {
   addTwoStepNeighbours(value: C, rng: Rng, limit: number): void {
     const first = this.space.neighbours?.(value);
     if (!first || first.length === 0) return;
-    const via = first.length * first.length <= limit ? first : rng.sampleIndices(first.length, Math.min(first.length, Math.ceil(limit / first.length))).map((i) => first[i]);
+    const via = first.length * first.length <= limit ? first : rng.sampleIndices(first.length, Math.ceil(limit / first.length)).map((i) => first[i]);
     for (const q of via) for (const r of this.space.neighbours?.(q) ?? []) this.add(r);
   }
 

@@ -12,10 +12,13 @@
  */
 import type { SearchSpace } from '../spaces/space.ts';
 
+/** Most neighbourhoods kept (the cache is cleared when it grows past this; it holds no state of the run). */
+const BALL_LIMIT = 10_000;
+
 export class SpacedParents<C> {
   private readonly space: SearchSpace<C>;
   private readonly spacing: number;
-  /** Hashes within a radius of a value, keyed by radius and hash (a run's results repeat across asks). */
+  /** Hashes within a radius of a value, keyed by radius and hash (a run's results repeat across asks); at most BALL_LIMIT. */
   private readonly balls = new Map<string, ReadonlySet<string>>();
 
   /** `spacing`: the fewest mutations between two parents (0: the plain ranking). */
@@ -69,6 +72,7 @@ export class SpacedParents<C> {
       }
       frontier = next;
     }
+    if (this.balls.size >= BALL_LIMIT) this.balls.clear();
     this.balls.set(key, out);
     return out;
   }
